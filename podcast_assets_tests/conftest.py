@@ -54,7 +54,17 @@ def stack(tmp_path_factory):
                 os.environ[k] = v
 
 
+def export_env(monkeypatch, settings) -> None:
+    """Assets read ``get_settings()``: put every field of ``settings`` into the environment."""
+    import dataclasses
+
+    for f in dataclasses.fields(settings):
+        monkeypatch.setenv(f.name, str(getattr(settings, f.name)))
+
+
 @pytest.fixture
-def settings(stack, tmp_path):
-    """Settings on the session's services, with a data dir of the test's own."""
-    return stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))
+def settings(stack, tmp_path, monkeypatch):
+    """Settings on the session's services, with a data dir of the test's own, exported to the environment."""
+    s = stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))
+    export_env(monkeypatch, s)
+    return s

@@ -7,6 +7,7 @@ from podcast_assets.io_managers.mongo import MongoIOManager
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import MongoResource
+from podcast_assets.resources.podcast_index import PodcastIndexResource
 from podcast_assets.resources.spark import spark_resource
 from podcast_assets.settings import Settings
 
@@ -18,6 +19,10 @@ def build_resources(settings: Settings) -> dict:
         "mongo": mongo,
         "delta": DeltaTables(root=str(settings.delta_dir)),
         "spark": spark_resource(settings),
+        "podcast_index": PodcastIndexResource(
+            base_url=settings.podcast_index_url, api_key=settings.PODCAST_INDEX_API_KEY,
+            api_secret=settings.PODCAST_INDEX_API_SECRET, rate_per_sec=settings.PODCAST_INDEX_RATE_PER_SEC,
+            timeout_sec=settings.PODCAST_INDEX_TIMEOUT_SEC, max_retries=settings.PODCAST_INDEX_MAX_RETRIES),
         "io_manager": delta_io_manager(settings),
         "mongo_io_manager": MongoIOManager(mongo=mongo, delta_dir=str(settings.delta_dir)),
     }

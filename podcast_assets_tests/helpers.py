@@ -1,0 +1,27 @@
+"""Shared test helpers: resources on the session stack, catalog labels, control of the local index."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from podcast_assets.local.podcast_index_server import CATALOG_DIR
+from podcast_assets.resources.factory import build_resources
+
+
+def resources_for(settings) -> dict:
+    return build_resources(settings)
+
+
+def catalog() -> dict:
+    return json.loads((CATALOG_DIR / "catalog.json").read_text())
+
+
+def topic_of() -> dict[str, str]:
+    return {str(e["id"]): e["topic"] for e in catalog()["episodes"]}
+
+
+def control(settings, **body) -> None:
+    base = settings.podcast_index_url.rsplit("/api/", 1)[0]
+    requests.post(f"{base}/__control", json=body, timeout=5).raise_for_status()
