@@ -54,6 +54,7 @@ class Settings:
     WHISPER_MODEL: str = "tiny.en"
     LANGUAGE_MODEL: str = "base"
     WHISPER_COMPUTE_TYPE: str = "int8"
+    WHISPER_BEAM_SIZE: int = 5
     CHUNK_MINUTES: float = 6.0
     TRANSCRIBE_WORKERS: int = 0  # 0 = fit the machine's cores
     USE_PUBLISHER_TRANSCRIPT: bool = True

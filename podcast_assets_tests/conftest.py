@@ -68,3 +68,19 @@ def settings(stack, tmp_path, monkeypatch):
     s = stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))
     export_env(monkeypatch, s)
     return s
+
+
+@pytest.fixture(scope="module")
+def ingested(stack, tmp_path_factory):
+    """A data dir of the module's own with the sample catalog ingested (Delta, Kafka, MongoDB)."""
+    import dagster as dg
+
+    from podcast_assets.assets.ingest import episode_catalog, episodes, trending_podcasts
+    from podcast_assets_tests.helpers import control, resources_for
+
+    s = stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path_factory.mktemp("ingested")))
+    with pytest.MonkeyPatch.context() as mp:
+        export_env(mp, s)
+        control(s, reset=True)
+        assert dg.materialize([trending_podcasts, episodes, episode_catalog], resources=resources_for(s)).success
+        yield s

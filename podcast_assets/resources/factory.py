@@ -9,6 +9,7 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import MongoResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
 from podcast_assets.resources.spark import spark_resource
+from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.settings import Settings
 
 
@@ -23,6 +24,11 @@ def build_resources(settings: Settings) -> dict:
             base_url=settings.podcast_index_url, api_key=settings.PODCAST_INDEX_API_KEY,
             api_secret=settings.PODCAST_INDEX_API_SECRET, rate_per_sec=settings.PODCAST_INDEX_RATE_PER_SEC,
             timeout_sec=settings.PODCAST_INDEX_TIMEOUT_SEC, max_retries=settings.PODCAST_INDEX_MAX_RETRIES),
+        "whisper": WhisperResource(
+            model=settings.WHISPER_MODEL, language_model=settings.LANGUAGE_MODEL,
+            compute_type=settings.WHISPER_COMPUTE_TYPE, beam_size=settings.WHISPER_BEAM_SIZE,
+            chunk_minutes=settings.CHUNK_MINUTES, workers=settings.TRANSCRIBE_WORKERS,
+            min_english_probability=settings.MIN_ENGLISH_PROBABILITY, cache_dir=str(settings.data_dir / "models")),
         "io_manager": delta_io_manager(settings),
         "mongo_io_manager": MongoIOManager(mongo=mongo, delta_dir=str(settings.delta_dir)),
     }

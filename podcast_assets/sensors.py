@@ -1,0 +1,44 @@
+"""Sensors that react to Kafka by comparing end offsets with their cursor."""
+
+import dagster as dg
+
+from podcast_assets.assets.transcripts import episode_partitions
+from podcast_assets.core.offsets import dump_cursor, load_cursor, new_ranges, parse_episode_message
+from podcast_assets.jobs import episode_transcription_job
+from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
+from podcast_assets.settings import get_settings
+
+MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
+
+
+@dg.sensor(job=episode_transcription_job, minimum_interval_seconds=15,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource):
+    """New messages on ``episode-metadata``: one dynamic partition and one run per new episode.
+    The cursor holds the next offset of each partition; no consumer group is involved."""
+    topic = get_settings().TOPIC_EPISODE_METADATA
+    cursor = load_cursor(context.cursor)
+    try:
+        ranges = new_ranges(cursor, kafka.end_offsets(topic), MAX_MESSAGES_PER_TICK)
+        records = kafka.read_range(topic, ranges, timeout_s=20) if ranges else []
+    except KafkaUnavailable as exc:
+        return dg.SkipReason(f"Kafka unavailable: {exc}")
+    if not ranges:
+        return dg.SkipReason(f"no new messages on {topic}")
+    known = set(context.instance.get_dynamic_partitions(episode_partitions.name))
+    new_ids: list[str] = []
+    malformed = 0
+    for rec in records:
+        doc, problem = parse_episode_message(rec.value)
+        if doc is None:
+            malformed += 1
+            context.log.warning(f"{topic} partition {rec.partition} offset {rec.offset}: skipped, {problem}")
+            continue
+        if doc["episode_id"] not in known and doc["episode_id"] not in new_ids:
+            new_ids.append(doc["episode_id"])
+    cursor.update({p: end for p, (_, end) in ranges.items()})
+    context.log.info(f"{len(records)} messages, {len(new_ids)} new episodes, {malformed} malformed")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid}) for eid in new_ids],
+        dynamic_partitions_requests=[episode_partitions.build_add_request(new_ids)] if new_ids else [],
+        cursor=dump_cursor(cursor))
