@@ -27,12 +27,59 @@ def _stack(args) -> int:
     return 0
 
 
+def _transcribe(args) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from podcast_assets.core.audio import AudioError, download, to_wav16k
+    from podcast_assets.core.transcription import NotEnglishAudio
+    from podcast_assets.resources.factory import build_resources
+
+    settings = get_settings()
+    service = build_resources(settings)["whisper"].service()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            source = Path(args.source)
+            if "://" in args.source:
+                source = download(args.source, Path(tmp) / "download", max_bytes=settings.AUDIO_MAX_BYTES,
+                                  timeout=settings.AUDIO_TIMEOUT_SEC)
+            elif not source.is_file():
+                print(f"error: no such file {args.source}", file=sys.stderr)
+                return 2
+            wav = Path(tmp) / "audio.wav"
+            to_wav16k(source, wav)
+            result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
+        except AudioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except NotEnglishAudio as exc:
+            if args.json:
+                print(json.dumps({"language": exc.language, "language_probability": exc.probability,
+                                  "duration": None, "text": "", "segments": [], "skipped": str(exc)}))
+            else:
+                print(f"skipped: {exc}", file=sys.stderr)
+            return 3
+        finally:
+            service.close()
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    else:
+        print(f"# {result.language} (p={result.language_probability:.2f}), {result.duration:.1f} s, {result.model}")
+        print(result.text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     stack = sub.add_parser("stack", help="the local Kafka broker, MongoDB wire server and Podcast Index")
     stack.add_argument("action", choices=["up", "status", "down"])
     stack.set_defaults(func=_stack)
+    tr = sub.add_parser("transcribe", help="transcribe an audio file or URL with the pipeline's own code path")
+    tr.add_argument("source", metavar="FILE_OR_URL")
+    tr.add_argument("--json", action="store_true", help="print language, probability, duration, text, segments")
+    tr.set_defaults(func=_transcribe)
     return parser
 
 

@@ -14,9 +14,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import warnings
+
 import imageio_ffmpeg
 import requests
-from pydub import AudioSegment
+
+with warnings.catch_warnings():  # pydub warns at import that ffmpeg is not on PATH; we set it below
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
 
 from podcast_assets.core.podcast_index import USER_AGENT
 
