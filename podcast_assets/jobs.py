@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from podcast_assets.assets.events import daily_engagement, days, user_events_raw
 from podcast_assets.assets.transcripts import episode_audio, episode_partitions, transcripts
 
 episode_transcription_job = dg.define_asset_job(
@@ -10,3 +11,9 @@ episode_transcription_job = dg.define_asset_job(
 
 ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.groups("ingest"),
                                  description="Trending shows and one episode each, to Delta, Kafka and MongoDB.")
+
+user_events_ingest_job = dg.define_asset_job(
+    "user_events_ingest_job", selection=[user_events_raw],
+    description="Ingest one offset range of user-events exactly once (the range is in the run tags).")
+
+daily_engagement_job = dg.define_asset_job("daily_engagement_job", selection=[daily_engagement], partitions_def=days)

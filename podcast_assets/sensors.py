@@ -42,3 +42,38 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
         run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid}) for eid in new_ids],
         dynamic_partitions_requests=[episode_partitions.build_add_request(new_ids)] if new_ids else [],
         cursor=dump_cursor(cursor))
+
+
+MAX_EVENTS_PER_RUN = 50_000  # per partition
+
+
+@dg.sensor(job_name="user_events_ingest_job", minimum_interval_seconds=15,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource):
+    """New offsets on ``user-events``: one ingestion run for the range (run key = the range)."""
+    from podcast_assets.assets.events import RANGE_TAG
+    from podcast_assets.core.offsets import range_key
+
+    topic = get_settings().TOPIC_USER_EVENTS
+    cursor = load_cursor(context.cursor)
+    try:
+        ranges = new_ranges(cursor, kafka.end_offsets(topic), MAX_EVENTS_PER_RUN)
+    except KafkaUnavailable as exc:
+        return dg.SkipReason(f"Kafka unavailable: {exc}")
+    if not ranges:
+        return dg.SkipReason(f"no new messages on {topic}")
+    key = range_key(topic, ranges)
+    cursor.update({p: end for p, (_, end) in ranges.items()})
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=key, tags={RANGE_TAG: key})],
+                           cursor=dump_cursor(cursor))
+
+
+@dg.asset_sensor(asset_key=dg.AssetKey("user_events_raw"), job_name="daily_engagement_job",
+                 default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=15)
+def daily_engagement_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    """Recompute the days a new raw batch touched."""
+    meta = asset_event.asset_materialization.metadata if asset_event.asset_materialization else {}
+    touched = meta.get("days_touched")
+    days_touched = [d for d in (touched.value if touched else "").split(",") if d]
+    for day in days_touched:
+        yield dg.RunRequest(run_key=f"{day}:{asset_event.storage_id}", partition_key=day)

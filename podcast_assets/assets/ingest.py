@@ -75,7 +75,7 @@ def episodes(context: dg.AssetExecutionContext, trending_podcasts: pd.DataFrame,
     """One full audio episode per trending show: Delta, ``episodes.json`` and Kafka (new ones only)."""
     client = podcast_index.client(log=context.log.warning)
     feeds = [{"id": int(r.feed_id), "title": r.title, "language": r.language, "url": r.url,
-              "trendScore": r.trend_score} for r in trending_podcasts.itertuples()]
+              "trendScore": r.trend_score, "categories": r.categories} for r in trending_podcasts.itertuples()]
     items = client.episodes_by_feed_ids([f["id"] for f in feeds], max_results=1000) if feeds else []
     chosen, skipped = select_episodes(feeds, items)
     for s in skipped:

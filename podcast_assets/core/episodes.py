@@ -52,6 +52,9 @@ def episode_record(feed: dict, item: dict) -> dict:
     """The notes' episode fields (``podcast_title, episode_title, audio_url, description, episode_id``) and more."""
     published = int(item.get("datePublished") or 0)
     transcript_url, transcript_type = best_transcript(item)
+    categories = feed.get("categories") or ""
+    if isinstance(categories, dict):  # the API gives {id: name}; our Delta rows a joined string
+        categories = ", ".join(sorted(categories.values()))
     return {
         "episode_id": str(item["id"]),
         "podcast_id": str(feed.get("id") or item.get("feedId")),
@@ -67,6 +70,7 @@ def episode_record(feed: dict, item: dict) -> dict:
         "link": str(item.get("link") or ""),
         "feed_url": str(feed.get("url") or item.get("feedUrl") or ""),
         "trend_score": float(feed.get("trendScore") or 0.0),
+        "categories": str(categories),
         "transcript_url": transcript_url,
         "transcript_type": transcript_type,
     }
