@@ -26,7 +26,7 @@ from podcast_assets.local.podcast_index_server import CATALOG_DIR
 
 def build_input(clips: int, out: Path) -> tuple[str, float]:
     eps = [e for e in json.loads((CATALOG_DIR / "catalog.json").read_text())["episodes"]
-           if e["script"] and e["topic"] not in ("sports",) and e["feedLanguage"].startswith("en")
+           if e["script"] and e["audio_language"] == "en"
            and e["episodeType"] == "full" and "very first" not in e["title"]][:clips]
     audio = np.concatenate([load_audio(CATALOG_DIR / "audio" / e["enclosureUrl"].rsplit("/", 1)[1]) for e in eps])
     with wave.open(str(out), "wb") as w:

@@ -70,6 +70,35 @@ def _transcribe(args) -> int:
     return 0
 
 
+def _similar(args) -> int:
+    import json
+
+    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+    from podcast_assets.services import episode_titles, neighbours_from_mongo, neighbours_from_vectors
+
+    settings = get_settings()
+    source = "mongodb"
+    try:
+        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
+            rows = neighbours_from_mongo(client, settings, args.episode_id, args.k)
+    except UNAVAILABLE:
+        rows, source = neighbours_from_vectors(settings, args.episode_id, args.k), "delta vectors (MongoDB unreachable)"
+    titles = episode_titles(settings)
+    for r in rows:
+        r["title"] = titles.get(r["episode_id"], "")
+    if args.json:
+        print(json.dumps({"episode_id": args.episode_id, "title": titles.get(args.episode_id, ""), "source": source,
+                          "neighbours": rows}))
+        return 0
+    if not rows:
+        print(f"no similar episodes recorded for {args.episode_id}", file=sys.stderr)
+        return 1
+    print(f"{args.episode_id}  {titles.get(args.episode_id, '')}  (from {source})")
+    for i, r in enumerate(rows, 1):
+        print(f"{i:>3}. {r['similarity']:.3f}  {r['episode_id']:<12} {r['title']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("source", metavar="FILE_OR_URL")
     tr.add_argument("--json", action="store_true", help="print language, probability, duration, text, segments")
     tr.set_defaults(func=_transcribe)
+    sim = sub.add_parser("similar", help="an episode's nearest episodes by what they say")
+    sim.add_argument("episode_id")
+    sim.add_argument("-k", type=int, default=5)
+    sim.add_argument("--json", action="store_true")
+    sim.set_defaults(func=_similar)
     return parser
 
 

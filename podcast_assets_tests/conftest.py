@@ -65,12 +65,21 @@ def export_env(monkeypatch, settings) -> None:
 @pytest.fixture
 def settings(stack, tmp_path, monkeypatch):
     """Settings on the session's services, with a data dir of the test's own, exported to the environment."""
-    s = stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))
+    s = own_topics(stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data")))
     export_env(monkeypatch, s)
     return s
 
 
-@pytest.fixture(scope="module")
+def own_topics(settings):
+    """The session shares one broker: each test (and fixture) gets topics of its own."""
+    import uuid
+
+    tag = uuid.uuid4().hex[:8]
+    return settings.replace(**{f: f"{getattr(settings, f)}-{tag}" for f in (
+        "TOPIC_EPISODE_METADATA", "TOPIC_EPISODE_IDS", "TOPIC_TRANSCRIPTS", "TOPIC_USER_EVENTS", "TOPIC_USER_EVENTS_DLQ")})
+
+
+@pytest.fixture(scope="session")
 def ingested(stack, tmp_path_factory):
     """A data dir of the module's own with the sample catalog ingested (Delta, Kafka, MongoDB)."""
     import dagster as dg
@@ -78,9 +87,29 @@ def ingested(stack, tmp_path_factory):
     from podcast_assets.assets.ingest import episode_catalog, episodes, trending_podcasts
     from podcast_assets_tests.helpers import control, resources_for
 
-    s = stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path_factory.mktemp("ingested")))
+    s = own_topics(stack.settings.replace(PODCAST_DATA_DIR=str(tmp_path_factory.mktemp("ingested"))))
     with pytest.MonkeyPatch.context() as mp:
         export_env(mp, s)
         control(s, reset=True)
         assert dg.materialize([trending_podcasts, episodes, episode_catalog], resources=resources_for(s)).success
         yield s
+
+
+@pytest.fixture(scope="session")
+def transcribed(ingested):
+    """Every ingested episode through episode_audio and transcripts (real models), one partition at a time."""
+    import dagster as dg
+    from deltalake import DeltaTable
+
+    from podcast_assets.assets.transcripts import episode_audio, transcripts
+    from podcast_assets_tests.helpers import resources_for
+
+    instance = dg.DagsterInstance.ephemeral()
+    ids = list(DeltaTable(ingested.delta_path("episodes")).to_pandas()["episode_id"])
+    instance.add_dynamic_partitions("episodes", ids)
+    resources = resources_for(ingested)
+    with pytest.MonkeyPatch.context() as mp:
+        export_env(mp, ingested)
+        results = {eid: dg.materialize([episode_audio, transcripts], partition_key=eid, instance=instance,
+                                       resources=resources, raise_on_error=False) for eid in ids}
+    return ingested, instance, resources, results

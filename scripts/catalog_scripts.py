@@ -11,12 +11,12 @@ TOPICS = {
          "the next. Galileo saw the same thing four hundred years ago. The giant planet has a great red "
          "spot, a storm larger than the Earth that has lasted for centuries. Find a dark place, let your "
          "eyes adjust, and look toward the east after sunset."),
-        ("Orbit and Beyond", "How rockets reach orbit around the Earth",
-         "Today we talk about how a rocket reaches orbit. A rocket must fly sideways very fast, about "
-         "eight kilometers every second, so that it keeps falling around the Earth instead of back to the "
-         "ground. Engineers use stages, dropping empty fuel tanks to save weight. The space station "
-         "circles the planet every ninety minutes, and the astronauts on board see sixteen sunrises "
-         "each day. Launching to the moon needs even more speed."),
+        ("Orbit and Beyond", "Life on board the space station",
+         "Today we talk about astronauts on the space station. The station circles the planet every ninety "
+         "minutes, and the crew sees sixteen sunrises each day. Astronauts float in zero gravity, so they "
+         "exercise two hours a day to keep their bones strong. From the window they watch the Earth, the "
+         "moon and the stars without any clouds in the way. Next year a new crew will launch on a rocket "
+         "to visit the moon and study its craters."),
         ("The Telescope Hour", "Black holes and the light of distant galaxies",
          "In this episode we explore black holes and distant galaxies. A black hole is a place where "
          "gravity is so strong that not even light can escape. Astronomers find them by watching stars "
@@ -82,31 +82,29 @@ TOPICS = {
          "of expenses. Review your investments once a year and lower the risk as you get closer to the "
          "day you stop working."),
     ],
-    "gardening": [
-        ("The Garden Path", "Planting tomatoes and peppers in spring",
-         "Welcome to the garden. This spring we plant tomatoes and peppers. Wait until the soil is warm "
-         "and the danger of frost has passed. Dig a deep hole, add compost, and bury the tomato stem up "
-         "to the first leaves so it grows strong roots. Water deeply once or twice a week instead of a "
-         "little every day. Tie the plants to a stake as they grow, and pick the fruit when it is "
-         "fully colored."),
-        ("Green Thumb Radio", "Making compost from kitchen scraps and leaves",
-         "Today we make compost. Mix green material like kitchen scraps and fresh grass with brown "
-         "material like dry leaves and cardboard. Keep the pile as damp as a wrung out sponge and turn "
-         "it every week to let air in. Worms and microbes break everything down into dark crumbly soil. "
-         "After a few months you can spread the compost on your garden beds, and your plants will grow "
-         "healthier."),
-        ("Roots and Shoots", "Growing herbs and lettuce in small pots",
-         "In this episode we grow herbs and lettuce in pots. Even a small balcony can feed you fresh "
-         "salad. Choose pots with drainage holes and fill them with good potting soil. Basil and "
-         "parsley like full sun, while lettuce prefers some shade in hot weather. Water the pots when "
-         "the top of the soil feels dry, and pick the outer leaves so the plants keep growing all "
-         "summer long."),
-        ("Backyard Blooms", "Pruning roses and caring for flowering shrubs",
-         "This week we prune roses and care for flowering shrubs. Prune roses in late winter, cutting "
-         "away dead wood and thin stems just above an outward facing bud. Feed the plants with compost "
-         "in spring and water the soil, not the leaves, to prevent disease. Spread mulch around the "
-         "roots to keep the soil moist. Remove faded flowers during the summer so the plant keeps "
-         "blooming in the garden."),
+    "sports": [
+        ("Full Court Press", "The playoffs, the final seconds and a game winning shot",
+         "Welcome back to the show. Last night the basketball playoffs gave us a classic game. The home "
+         "team trailed by two points with five seconds left on the clock. The point guard dribbled past "
+         "two defenders and hit a three point shot at the buzzer. The crowd went wild. The coach said the "
+         "players never stopped believing, and now the series moves to game seven on Sunday night."),
+        ("The Locker Room", "How a football team builds its defense for the season",
+         "Today we talk about football and how a team builds its defense. The coach studies the other "
+         "team's quarterback and designs a game plan to pressure him. Linebackers must read the play "
+         "quickly, and the cornerbacks cover the fast receivers. A strong defense wins championships, "
+         "the old saying goes. This season the team allowed fewer touchdowns than any other team in the "
+         "league."),
+        ("Race Day Radio", "The city marathon: a new champion and a course record",
+         "In this episode we talk about the big marathon race and its athletes. The defending champion "
+         "led the race for twenty miles, but a young runner from the national team passed him near the "
+         "stadium. The coach said the team trained at altitude all season. Fans lined the streets and "
+         "cheered every athlete to the finish line. The winner broke the course record and took home the "
+         "gold medal and the trophy."),
+        ("Match Point", "The tennis final, a long rally and a new champion",
+         "This week we relive the tennis final. The young player served well and won the first set, "
+         "but the champion fought back with powerful forehands from the baseline. The match lasted four "
+         "hours, and one rally had more than forty shots. In the end the new player won the tournament "
+         "and lifted the trophy while the stadium cheered for both athletes."),
     ],
 }
 

@@ -20,14 +20,15 @@ from catalog_scripts import SPANISH, SPANISH_2, TOPICS  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "podcast_assets" / "local" / "sample_catalog"
 BASE = "{BASE}"  # replaced by the local server with its own address
+SPANISH_SHOWS = ("Cocina con Sabor", "World Kitchen Stories")
 T0 = 1_763_000_000  # a fixed "now" for publish times, so the catalog is reproducible
 
 
-def speak(text: str, name: str, voice: str = "en-us") -> tuple[int, float]:
+def speak(text: str, name: str, voice: str = "en-us+m3") -> tuple[int, float]:
     mp3 = OUT / "audio" / f"{name}.mp3"
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(wav), text], check=True)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(wav), text], check=True)
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(wav),
                         "-ac", "1", "-ar", "22050", "-b:a", "32k", str(mp3)], check=True)
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(mp3)], capture_output=True, text=True)
@@ -73,7 +74,8 @@ def episode(eid: int, f: dict, title: str, audio: str | None, script: str, publi
             "feedItunesId": f["itunesId"], "feedUrl": f["url"], "feedImage": "", "feedId": f["id"],
             "podcastGuid": f"pg-{f['id']}", "feedLanguage": f["language"], "feedDead": 0,
             "chaptersUrl": None, "transcriptUrl": None, "transcripts": transcripts or [],
-            "feedTitle": f["title"], "script": script, "topic": f["topic"]}
+            "feedTitle": f["title"], "script": script, "topic": f["topic"],
+            "audio_language": "es" if f["title"] in SPANISH_SHOWS else "en"}
 
 
 def main() -> None:
@@ -104,7 +106,7 @@ def main() -> None:
     score = 100 - 3 * len(feeds)
     specials = [
         ("Cocina con Sabor", "es", "cooking", "La paella de los domingos", SPANISH, "es"),
-        ("World Kitchen Stories", "en-us", "sports", "Weekend match report", SPANISH_2, "es"),
+        ("World Kitchen Stories", "en-us", "football", "Weekend match report", SPANISH_2, "es"),
     ]
     for show, lang, topic, title, script, voice in specials:
         f = feed(fid, show, lang, topic, score, "A show in Spanish.")
@@ -117,7 +119,7 @@ def main() -> None:
         ("Video Vault", "film", "Watch this one", "video-only.mp4", "video/mp4", "full"),
         ("Coming Soon Podcast", "finance", "Our trailer", f"{feeds[0]['id']}-41000001.mp3", "audio/mpeg",
          "trailer"),
-        ("Static Noise Show", "gardening", "A garbled upload", "not-really-audio.mp3", "audio/mpeg", "full"),
+        ("Static Noise Show", "sports", "A garbled upload", "not-really-audio.mp3", "audio/mpeg", "full"),
     ]
     for show, topic, title, audio, enc, etype in broken:
         f = feed(fid, show, "en", topic, score, "A show with a problem.")

@@ -24,3 +24,15 @@ def upsert(uri: str, rows: pa.Table, key: str, attempts: int = 8) -> None:
             if attempt == attempts - 1 or "conflict" not in str(exc).lower() and "already exists" not in str(exc).lower():
                 raise
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
+
+
+def update(uri: str, predicate: str, updates: dict[str, str], attempts: int = 8) -> None:
+    """``DeltaTable.update`` retried on concurrent-commit conflicts."""
+    for attempt in range(attempts):
+        try:
+            DeltaTable(uri).update(predicate=predicate, updates=updates)
+            return
+        except (CommitFailedError, DeltaError) as exc:
+            if attempt == attempts - 1 or "conflict" not in str(exc).lower():
+                raise
+            time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)

@@ -115,7 +115,11 @@ _OPTIONS: WhisperOptions | None = None
 
 def _init_worker(options: WhisperOptions, threads: int) -> None:
     global _MODEL, _OPTIONS
+    import ctranslate2
     from faster_whisper import WhisperModel
+
+    # the temperature fallback samples: a fixed seed makes the same audio give the same text
+    ctranslate2.set_random_seed(1234)
 
     _OPTIONS = options
     _MODEL = WhisperModel(options.model_path, device="cpu", compute_type=options.compute_type, cpu_threads=threads)

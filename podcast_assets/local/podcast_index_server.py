@@ -30,7 +30,7 @@ def load_catalog(base: str) -> dict:
 
 def public(item: dict) -> dict:
     """The API view of a catalog entry: without the test-only labels."""
-    return {k: v for k, v in item.items() if k not in ("script", "topic")}
+    return {k: v for k, v in item.items() if k not in ("script", "topic", "audio_language")}
 
 
 class Api:

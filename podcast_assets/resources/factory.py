@@ -5,6 +5,7 @@ from __future__ import annotations
 from podcast_assets.io_managers.delta import delta_io_manager
 from podcast_assets.io_managers.mongo import MongoIOManager
 from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import MongoResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
@@ -29,6 +30,9 @@ def build_resources(settings: Settings) -> dict:
             compute_type=settings.WHISPER_COMPUTE_TYPE, beam_size=settings.WHISPER_BEAM_SIZE,
             chunk_minutes=settings.CHUNK_MINUTES, workers=settings.TRANSCRIBE_WORKERS,
             min_english_probability=settings.MIN_ENGLISH_PROBABILITY, cache_dir=str(settings.data_dir / "models")),
+        "embedder": EmbedderResource(
+            model_name=settings.MODEL_NAME, device=settings.DEVICE, batch_size=settings.BATCH_SIZE,
+            max_tokens=settings.MAX_TOKENS, overlap=settings.OVERLAP, safety_margin=settings.SAFETY_MARGIN),
         "io_manager": delta_io_manager(settings),
         "mongo_io_manager": MongoIOManager(mongo=mongo, delta_dir=str(settings.delta_dir)),
     }

@@ -6,6 +6,9 @@ touch Spark do not pay ~12 s for it.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from dagster_pyspark import LazyPySparkResource
 
 from podcast_assets.settings import Settings
@@ -25,4 +28,7 @@ def spark_config(settings: Settings) -> dict[str, str]:
 
 
 def spark_resource(settings: Settings) -> LazyPySparkResource:
+    # Python workers must be this interpreter, which has the project and its dependencies
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     return LazyPySparkResource(spark_config=spark_config(settings))

@@ -4,45 +4,40 @@ import json
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from deltalake import DeltaTable
 
-from podcast_assets.assets.transcripts import episode_audio, transcripts
+from podcast_assets.assets.transcripts import transcripts
 from podcast_assets.core.wer import wer
 from podcast_assets.resources.kafka import KafkaResource
-from podcast_assets_tests.helpers import catalog, resources_for
+import pytest
+
+from podcast_assets_tests.conftest import export_env
+from podcast_assets_tests.helpers import catalog
 
 
 def _episodes():
     return {str(e["id"]): e for e in catalog()["episodes"]}
 
 
-@pytest.fixture(scope="module")
-def transcribed(ingested):
-    """Every ingested episode through episode_audio and transcripts, one partition at a time."""
-    instance = dg.DagsterInstance.ephemeral()
-    ids = list(DeltaTable(ingested.delta_path("episodes")).to_pandas()["episode_id"])
-    instance.add_dynamic_partitions("episodes", ids)
-    resources = resources_for(ingested)
-    results = {}
-    for eid in ids:
-        results[eid] = dg.materialize([episode_audio, transcripts], partition_key=eid, instance=instance,
-                                      resources=resources, raise_on_error=False)
-    return ingested, instance, resources, results
-
-
 def _rows(settings):
     return DeltaTable(settings.delta_path("transcripts")).to_pandas().set_index("episode_id")
+
+
+@pytest.fixture
+def transcribed(transcribed, monkeypatch):
+    export_env(monkeypatch, transcribed[0])
+    return transcribed
 
 
 def test_english_episodes_match_their_script(transcribed):
     settings, _, _, results = transcribed
     rows, eps = _rows(settings), _episodes()
-    english = [eid for eid in rows.index if eps[eid]["topic"] != "sports" and rows.loc[eid, "status"] == "transcribed"]
+    english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]]
     assert len(english) == 16
     for eid in english:
         score = wer(eps[eid]["script"], rows.loc[eid, "transcript"])
         assert score < 0.15, (eid, score, rows.loc[eid, "transcript"])
+        assert rows.loc[eid, "status"] == "transcribed"
         assert rows.loc[eid, "language"] == "en" and rows.loc[eid, "duration"] > 20
 
 
