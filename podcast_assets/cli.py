@@ -99,6 +99,69 @@ def _similar(args) -> int:
     return 0
 
 
+def _recommend(args) -> int:
+    import json
+
+    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+    from podcast_assets.services import episode_titles, recommendations_from_mongo
+
+    settings = get_settings()
+    collection = "hybrid_top_n" if args.hybrid else "als_top_n"
+    try:
+        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
+            version, rows = recommendations_from_mongo(client, settings, args.user_id, args.n, collection)
+    except UNAVAILABLE:
+        print(f"error: MongoDB at {MongoResource(uri=settings.MONGO_URI).safe_address} is unreachable", file=sys.stderr)
+        return 2
+    titles = episode_titles(settings)
+    for r in rows:
+        r["title"] = titles.get(r["new_episode_id"], "")
+    if args.json:
+        print(json.dumps({"user_id": args.user_id, "model_version": version, "recommendations": rows}, default=str))
+        return 0
+    if not rows:
+        print(f"no recommendations for user {args.user_id}", file=sys.stderr)
+        return 1
+    print(f"user {args.user_id}, model {version}")
+    for r in rows:
+        score = r.get("als_score", r.get("score"))
+        print(f"{r['rank']:>3}. {score:.3f}  {r['new_episode_id']:<12} {r['title']}")
+    return 0
+
+
+def _recommend_offline(args) -> int:
+    import pandas as pd
+
+    from podcast_assets.core.als import AlsParams
+    from podcast_assets.core.recommender import train
+
+    s = get_settings()
+    df = pd.read_csv(args.interactions, dtype={"user_id": str, "episode_id": str})
+    missing = {"user_id", "episode_id", "engagement"} - set(df.columns)
+    if missing:
+        print(f"error: {args.interactions} lacks columns {sorted(missing)}", file=sys.stderr)
+        return 2
+    spark = None
+    if args.engine == "spark":
+        from pyspark.sql import SparkSession
+
+        from podcast_assets.resources.spark import spark_config
+
+        builder = SparkSession.builder
+        for k, v in spark_config(s).items():
+            builder = builder.config(k, v)
+        spark = builder.getOrCreate()
+    params = AlsParams(s.ALS_RANK, s.ALS_ITERATIONS, s.ALS_REG, s.ALS_ALPHA, s.ALS_CONFIDENCE)
+    model = train(df, params, args.engine, spark, evaluate_first=False)
+    out = model.top_n(args.top_n)
+    out.to_csv(args.out, index=False)
+    if spark is not None:
+        spark.stop()
+    print(f"{len(out)} recommendations for {len(model.data.users)} users written to {args.out} "
+          f"({args.engine} engine, fit {model.fit_seconds:.2f}s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("-k", type=int, default=5)
     sim.add_argument("--json", action="store_true")
     sim.set_defaults(func=_similar)
+    rec = sub.add_parser("recommend", help="a user's current recommendations from MongoDB")
+    rec.add_argument("user_id")
+    rec.add_argument("-n", type=int, default=10)
+    rec.add_argument("--hybrid", action="store_true", help="the hybrid list instead of plain ALS")
+    rec.add_argument("--json", action="store_true")
+    rec.set_defaults(func=_recommend)
+    off = sub.add_parser("recommend-offline", help="train on a CSV of user_id, episode_id, engagement")
+    off.add_argument("--interactions", required=True, metavar="CSV")
+    off.add_argument("--top-n", type=int, default=10)
+    off.add_argument("--out", required=True, metavar="CSV")
+    off.add_argument("--engine", choices=["local", "spark"], default="local")
+    off.set_defaults(func=_recommend_offline)
     return parser
 
 

@@ -17,3 +17,11 @@ user_events_ingest_job = dg.define_asset_job(
     description="Ingest one offset range of user-events exactly once (the range is in the run tags).")
 
 daily_engagement_job = dg.define_asset_job("daily_engagement_job", selection=[daily_engagement], partitions_def=days)
+
+recommendations_job = dg.define_asset_job(
+    "recommendations_job", selection=dg.AssetSelection.groups("recommendations"),
+    description="Retrain ALS on all daily engagement, then publish top-N and hybrid recommendations.")
+
+daily_retrain_schedule = dg.ScheduleDefinition(
+    name="daily_retrain_schedule", job=recommendations_job, cron_schedule="30 2 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING)

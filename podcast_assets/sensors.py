@@ -77,3 +77,17 @@ def daily_engagement_sensor(context: dg.SensorEvaluationContext, asset_event: dg
     days_touched = [d for d in (touched.value if touched else "").split(",") if d]
     for day in days_touched:
         yield dg.RunRequest(run_key=f"{day}:{asset_event.storage_id}", partition_key=day)
+
+
+@dg.sensor(job_name="recommendations_job", minimum_interval_seconds=60,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def retrain_on_engagement_sensor(context: dg.SensorEvaluationContext):
+    """Retrain when any day of ``daily_engagement`` was re-materialised since the last training request."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("daily_engagement"))
+    if event is None:
+        return dg.SkipReason("daily_engagement has never been materialised")
+    last = int(context.cursor or 0)
+    if event.storage_id <= last:
+        return dg.SkipReason("no new daily_engagement since the last retraining")
+    context.update_cursor(str(event.storage_id))
+    return dg.RunRequest(run_key=f"engagement-{event.storage_id}")

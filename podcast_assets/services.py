@@ -40,3 +40,16 @@ def neighbours_from_vectors(settings: Settings, episode_id: str, k: int) -> list
     rows, cols, sims = topk(np.stack(me["embedding"].to_numpy()), np.stack(v["embedding"].to_numpy()), k,
                             [episode_id], ids)
     return [{"episode_id": ids[c], "similarity": float(s)} for c, s in zip(cols, sims)]
+
+
+def recommendations_from_mongo(client, settings: Settings, user_id: str, n: int,
+                               collection: str = "als_top_n") -> tuple[str | None, list[dict]]:
+    """The user's list from the version the pointer names (never a half-written set)."""
+    from podcast_assets.io_managers.mongo_sink import current_version
+
+    version = current_version(client, settings.MONGO_RECS_DB, collection)
+    if version is None:
+        return None, []
+    docs = client[settings.MONGO_RECS_DB][collection].find(
+        {"user_id": user_id, "model_version": version}).sort("rank", 1).limit(n)
+    return version, [{k: v for k, v in d.items() if k != "_id"} for d in docs]

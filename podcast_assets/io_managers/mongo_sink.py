@@ -109,3 +109,28 @@ class MongoSink:
             self._fallback(docs)
             return WriteReport("fallback", 0, fallback_rows=len(docs), fallback_table=self.fallback_path,
                                error=type(exc).__name__)
+
+
+POINTERS = "current_versions"
+
+
+def publish_version(sink: MongoSink, docs: list[dict], version: str) -> WriteReport:
+    """Write a complete new set (documents carry ``model_version``), then switch the pointer that
+    readers follow, then delete older sets: a reader never sees a half-written set."""
+
+    report = sink.write(docs)
+    if report.status != "mongo":
+        return report
+    try:
+        db = sink.client[sink.db]
+        db[POINTERS].replace_one({"_id": sink.collection}, {"_id": sink.collection, "model_version": version},
+                                 upsert=True)
+        db[sink.collection].delete_many({"model_version": {"$ne": version}})
+    except UNAVAILABLE as exc:  # the new set is complete; the switch is redone by the next publish
+        report.error = f"pointer switch failed: {type(exc).__name__}"
+    return report
+
+
+def current_version(client: MongoClient, db: str, collection: str) -> str | None:
+    doc = client[db][POINTERS].find_one({"_id": collection})
+    return doc["model_version"] if doc else None
