@@ -162,12 +162,38 @@ def _recommend_offline(args) -> int:
     return 0
 
 
+def _demo(args) -> int:
+    import json
+
+    import dagster as dg
+
+    from podcast_assets.demo import Demo, print_summary
+    from podcast_assets.local.stack import Stack, StackError
+
+    settings = get_settings()
+    print(f"data dir {settings.data_dir}; Dagster instance {__import__('os').environ['DAGSTER_HOME']}")
+    try:
+        Stack(settings).up()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with dg.DagsterInstance.get() as instance:
+        Demo(settings, instance).run()
+    totals = print_summary(settings)
+    if args.json:
+        print(json.dumps(totals))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     stack = sub.add_parser("stack", help="the local Kafka broker, MongoDB wire server and Podcast Index")
     stack.add_argument("action", choices=["up", "status", "down"])
     stack.set_defaults(func=_stack)
+    demo = sub.add_parser("demo", help="start the local stack and run the whole graph end to end")
+    demo.add_argument("--json", action="store_true", help="also print the totals as JSON on the last line")
+    demo.set_defaults(func=_demo)
     tr = sub.add_parser("transcribe", help="transcribe an audio file or URL with the pipeline's own code path")
     tr.add_argument("source", metavar="FILE_OR_URL")
     tr.add_argument("--json", action="store_true", help="print language, probability, duration, text, segments")

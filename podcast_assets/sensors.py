@@ -83,11 +83,15 @@ def daily_engagement_sensor(context: dg.SensorEvaluationContext, asset_event: dg
            default_status=dg.DefaultSensorStatus.RUNNING)
 def retrain_on_engagement_sensor(context: dg.SensorEvaluationContext):
     """Retrain when any day of ``daily_engagement`` was re-materialised since the last training request."""
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("daily_engagement"))
-    if event is None:
+    latest = latest_storage_id(context.instance, "daily_engagement")
+    if latest is None:
         return dg.SkipReason("daily_engagement has never been materialised")
-    last = int(context.cursor or 0)
-    if event.storage_id <= last:
+    if latest <= int(context.cursor or 0):
         return dg.SkipReason("no new daily_engagement since the last retraining")
-    context.update_cursor(str(event.storage_id))
-    return dg.RunRequest(run_key=f"engagement-{event.storage_id}")
+    context.update_cursor(str(latest))
+    return dg.RunRequest(run_key=f"engagement-{latest}")
+
+
+def latest_storage_id(instance: dg.DagsterInstance, asset: str) -> int | None:
+    records = instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+    return records[0].storage_id if records else None
