@@ -7,10 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
 
-setup() {
-  if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null  # regenerates the sample catalog
+apt_install() {  # Debian packages, where we may install them: $@ = command:package pairs
+  local missing=()
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}"); done
+  if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+}
+
+setup() {
+  command -v java >/dev/null 2>&1 || echo "note: Spark needs Java 17 (not found on PATH)" >&2
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   stamp="$VENV/.installed-$(cat setup.py | sha1sum | cut -c1-12)"
   if [ ! -f "$stamp" ]; then
@@ -27,6 +33,8 @@ export HF_HUB_OFFLINE=1
 case "$cmd" in
   setup) ;;
   demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;
-  test) exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)
+    apt_install chromium:chromium espeak-ng:espeak-ng  # the browser test; espeak-ng regenerates the catalog
+    exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
 esac

@@ -38,10 +38,12 @@ class Demo:
     def _save(self) -> None:
         self.state_file.write_text(json.dumps(self.state, indent=1))
 
-    def materialize(self, selection: list[str], **kwargs) -> dg.ExecuteInProcessResult:
-        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}} if self.quiet else None
+    def materialize(self, selection: list[str], run_config: dict | None = None, **kwargs) -> dg.ExecuteInProcessResult:
+        run_config = dict(run_config or {})
+        if self.quiet:
+            run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
         result = dg.materialize(self.assets, selection=selection, instance=self.instance, resources=self.resources,
-                                raise_on_error=False, run_config=quiet, **kwargs)
+                                raise_on_error=False, run_config=run_config, **kwargs)
         if not result.success:
             failed = [e.step_failure_data.error.message.strip().splitlines()[0]
                       for e in result.all_events if e.is_step_failure]
@@ -75,18 +77,19 @@ class Demo:
         if isinstance(tick, dg.SensorResult):
             for req in tick.dynamic_partitions_requests or []:
                 self.instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
-            self.state["pending_episodes"] = sorted(set(self.state.get("pending_episodes", [])) |
-                                                    {rr.partition_key for rr in tick.run_requests})
+            pending = dict(self.state.get("pending_episodes", {}))
+            pending.update({rr.partition_key: rr.run_config for rr in tick.run_requests})
+            self.state["pending_episodes"] = pending
             self.state["episode_metadata_sensor"] = tick.cursor
             self._save()
-        pending = self.state.get("pending_episodes", [])
+        pending = self.state.get("pending_episodes", {})
         done = failed = 0
-        for i, eid in enumerate(pending, 1):
-            r = self.materialize(["episode_audio", "transcripts"], partition_key=eid)
+        for i, (eid, run_config) in enumerate(sorted(pending.items()), 1):
+            r = self.materialize(["episode_audio", "transcripts"], partition_key=eid, run_config=run_config)
             status = self.meta(r, "transcripts", "status", "failed")
             done, failed = done + r.success, failed + (not r.success)
             self.log(f"  [{i}/{len(pending)}] episode {eid}: {status}")
-        self.state["pending_episodes"] = []
+        self.state["pending_episodes"] = {}
         self._save()
         self.counts["transcribed_now"], self.counts["failed_episodes"] = done, failed
         self.log(f"  {done} episodes processed, {failed} failed with a recorded reason ({time.perf_counter() - t:.1f}s)")

@@ -8,7 +8,15 @@ from podcast_assets.jobs import episode_transcription_job
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.settings import get_settings
 
-MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
+MAX_MESSAGES_PER_TICK = 500
+
+
+def _episode_run_config(doc: dict) -> dict:
+    """The message itself goes to both steps, so an episode known only from Kafka can be processed."""
+    import json
+
+    config = {"config": {"episode_json": json.dumps(doc)}}
+    return {"ops": {"episode_audio": config, "transcripts": config}}  # per partition: keeps a tick far below Dagster's 60 s limit
 
 
 @dg.sensor(job=episode_transcription_job, minimum_interval_seconds=15,
@@ -27,6 +35,7 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
         return dg.SkipReason(f"no new messages on {topic}")
     known = set(context.instance.get_dynamic_partitions(episode_partitions.name))
     new_ids: list[str] = []
+    docs: dict[str, dict] = {}
     malformed = 0
     for rec in records:
         doc, problem = parse_episode_message(rec.value)
@@ -36,10 +45,12 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
             continue
         if doc["episode_id"] not in known and doc["episode_id"] not in new_ids:
             new_ids.append(doc["episode_id"])
+            docs[doc["episode_id"]] = doc
     cursor.update({p: end for p, (_, end) in ranges.items()})
     context.log.info(f"{len(records)} messages, {len(new_ids)} new episodes, {malformed} malformed")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid}) for eid in new_ids],
+        run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid},
+                                    run_config=_episode_run_config(docs[eid])) for eid in new_ids],
         dynamic_partitions_requests=[episode_partitions.build_add_request(new_ids)] if new_ids else [],
         cursor=dump_cursor(cursor))
 

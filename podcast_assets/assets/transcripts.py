@@ -35,7 +35,15 @@ def wav_path(episode_id: str) -> Path:
     return get_settings().data_dir / "audio" / f"{episode_id}.wav"
 
 
-def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str) -> dict:
+class EpisodeConfig(dg.Config):
+    episode_json: str = ""  # the episode-metadata message; empty: look the episode up in Delta / MongoDB
+
+
+def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, config: EpisodeConfig | None = None) -> dict:
+    if config is not None and config.episode_json:
+        doc = json.loads(config.episode_json)
+        if str(doc.get("episode_id")) == episode_id:
+            return doc
     with mongo.client() as client:
         found = find_episode(delta.uri("episodes"), client, episode_id)
     if not found:
@@ -44,11 +52,12 @@ def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str) -> dict:
 
 
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=["episodes"], kinds={"ffmpeg"})
-def episode_audio(context: dg.AssetExecutionContext, delta: DeltaTables, mongo: MongoResource) -> dg.MaterializeResult:
+def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delta: DeltaTables,
+                  mongo: MongoResource) -> dg.MaterializeResult:
     """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz."""
     s = get_settings()
     episode_id = context.partition_key
-    ep = _episode(delta, mongo, episode_id)
+    ep = _episode(delta, mongo, episode_id, config)
     raw = s.data_dir / "audio" / "raw" / f"{episode_id}.download"
     try:
         download(ep["audio_url"], raw, max_bytes=s.AUDIO_MAX_BYTES, timeout=s.AUDIO_TIMEOUT_SEC)
@@ -83,13 +92,13 @@ def _taken_names(delta: DeltaTables) -> dict[str, str]:
 
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=[episode_audio],
           kinds={"deltalake", "kafka"})
-def transcripts(context: dg.AssetExecutionContext, whisper: WhisperResource, delta: DeltaTables,
-                mongo: MongoResource, kafka: KafkaResource) -> dg.MaterializeResult:
+def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whisper: WhisperResource,
+                delta: DeltaTables, mongo: MongoResource, kafka: KafkaResource) -> dg.MaterializeResult:
     """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
     Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``."""
     s = get_settings()
     episode_id = context.partition_key
-    ep = _episode(delta, mongo, episode_id)
+    ep = _episode(delta, mongo, episode_id, config)
     wav = wav_path(episode_id)
     if not wav.exists():
         raise dg.Failure(f"no audio for episode {episode_id} at {wav}: materialise episode_audio first")

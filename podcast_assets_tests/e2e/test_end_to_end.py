@@ -1,0 +1,168 @@
+"""End to end: the demo CLI, dagster's own CLI, dagster dev in headless Chromium, MongoDB stopped mid-run."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from deltalake import DeltaTable
+from pymongo import MongoClient
+
+from podcast_assets.local.stack import Stack
+from podcast_assets.resources.kafka import KafkaResource
+from podcast_assets_tests.conftest import free_port, stack_settings
+
+ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
+          "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
+          "user_recommendations", "hybrid_recommendations"]
+BIN = Path(sys.executable).parent
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A fresh data dir, instance and stack ports; the demo run once; everything stopped at the end."""
+    root = tmp_path_factory.mktemp("e2e")
+    s = stack_settings(root / "data", PODCAST_INDEX_API_KEY="local-key", PODCAST_INDEX_API_SECRET="local-secret")
+    env = {**os.environ, "PODCAST_DATA_DIR": s.PODCAST_DATA_DIR, "KAFKA_BOOTSTRAP_SERVERS": s.KAFKA_BOOTSTRAP_SERVERS,
+           "MONGO_URI": s.MONGO_URI, "PODCAST_INDEX_URL": s.PODCAST_INDEX_URL, "DAGSTER_HOME": str(root / "dagster_home"),
+           "HF_HUB_OFFLINE": "1", "MONGO_TIMEOUT_MS": "1500"}
+    for k in ("PODCAST_INDEX_API_KEY", "PODCAST_INDEX_API_SECRET"):
+        env.pop(k, None)
+    first = demo(env, root)
+    try:
+        yield s, env, root, first
+    finally:
+        subprocess.run([str(BIN / "podcast-assets"), "stack", "down"], env=env, cwd=root, capture_output=True, timeout=120)
+
+
+def demo(env, cwd) -> dict:
+    out = subprocess.run([str(BIN / "podcast-assets"), "demo", "--json"], env=env, cwd=cwd, capture_output=True,
+                         text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "== 6/6 summary" in out.stdout and "Open the UI" in out.stdout
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_demo_counts_then_a_rerun_duplicates_nothing(project):
+    s, env, root, first = project
+    assert first["episodes"] == 19 and first["mongo_episodes"] == 19
+    assert first["transcripts"] == 16 and first["skipped_not_english"] == 1
+    assert first["vectors"] == 16 and first["mongo_similarities"] == 16 * 5
+    assert first["raw_events"] == 50 * 40 and first["daily_engagement_rows"] > 0
+    assert first["model_versions"] == 1 and first["mongo_als_top_n"] > 0 and first["mongo_hybrid_top_n"] > 0
+    again = demo(env, root)
+    assert again == first
+
+
+def dagster(env, cwd, *args, timeout=600):
+    return subprocess.run([str(BIN / "dagster"), *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_dagster_asset_materialize_works_against_the_same_instance(project):
+    s, env, root, _ = project
+    out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "trending_podcasts")
+    assert out.returncode == 0, out.stderr[-2000:]
+    eid = DeltaTable(s.delta_path("transcripts")).to_pandas().query("status == 'transcribed'")["episode_id"].iloc[0]
+    out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "transcripts",
+                  "--partition", eid)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "RUN_SUCCESS" in out.stderr + out.stdout
+
+
+def test_mongo_stopped_mid_run_falls_back_then_replays(project):
+    s, env, root, _ = project
+    stack = Stack(s)
+    stack.stop_service("mongodb")
+    try:
+        out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "episode_similarities")
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "unreachable" in out.stderr + out.stdout
+        fallback = s.delta_path("fallback_podcasts_similarities")
+        assert len(DeltaTable(fallback).to_pandas()) == 80
+    finally:
+        stack.up(log=lambda *_: None)
+    out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "episode_similarities")
+    assert out.returncode == 0
+    assert DeltaTable(fallback).to_pandas().empty
+    with MongoClient(s.MONGO_URI) as client:
+        assert client.podcasts.similarities.count_documents({}) == 80
+
+
+def _wait_http(url, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def test_dagster_dev_shows_the_graph_and_sensors_transcribe_new_episodes(project, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    s, env, root, _ = project
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "dagster"), "dev", "-m", "podcast_assets.definitions", "-p", str(port)],
+                            env=env, cwd=root, stdout=open(tmp_path / "dev.log", "wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/server_info")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1800, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/asset-groups", wait_until="networkidle")
+            skip = page.get_by_role("button", name="Skip")
+            if skip.count():
+                skip.click()
+            for group in ("ingest", "transcripts", "similarities", "events", "recommendations"):
+                page.locator("foreignObject").filter(has_text=group).first.dblclick()  # expand the group
+                page.wait_for_timeout(500)
+            page.wait_for_timeout(1500)
+            shot = tmp_path / "asset-graph.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 20_000
+            if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+                shutil.copy(shot, DOCS / "asset-graph.png")
+            page.goto(f"http://127.0.0.1:{port}/assets", wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            listed = page.inner_text("body")
+            missing = [a for a in ASSETS if a not in listed]
+            assert not missing, missing
+            page.goto(f"http://127.0.0.1:{port}/automation", wait_until="networkidle")
+            page.wait_for_timeout(1500)
+            assert "episode_metadata_sensor" in page.inner_text("body")
+            browser.close()
+
+        # a new episode message leads to a transcript with nobody clicking
+        doc = {"episode_id": "99000001", "podcast_title": "Live Show", "episode_title": "Fresh from Kafka",
+               "audio_url": s.podcast_index_url.rsplit("/api/", 1)[0] + "/audio/920005-41000041.mp3",
+               "description": "", "transcript_url": "", "transcript_type": ""}
+        KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS).publish(s.TOPIC_EPISODE_METADATA, [("99000001", doc)])
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            t = DeltaTable(s.delta_path("transcripts")).to_pandas()
+            if (t["episode_id"] == "99000001").any():
+                break
+            time.sleep(3)
+        row = t[t["episode_id"] == "99000001"]
+        assert len(row) == 1, (tmp_path / "dev.log").read_text(errors="replace")[-3000:]
+        assert row["status"].iloc[0] == "transcribed" and "bread" in row["transcript"].iloc[0].lower()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
