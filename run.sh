@@ -34,7 +34,7 @@ case "$cmd" in
   setup) ;;
   demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;
   test)
-    apt_install chromium:chromium espeak-ng:espeak-ng  # the browser test; espeak-ng regenerates the catalog
+    apt_install chromium:chromium  # the browser test drives Debian's Chromium
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
 esac
