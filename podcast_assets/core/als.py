@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from podcast_assets.core.knn import select_top
+
 
 @dataclass(frozen=True)
 class AlsParams:
@@ -109,11 +111,7 @@ def recommend(user_factors: np.ndarray, item_factors: np.ndarray, seen: sp.csr_m
         scores = user_factors[a:b] @ item_factors.T
         sub = seen[a:b].tocoo()
         scores[sub.row, sub.col] = -np.inf
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        ps = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-ps, axis=1, kind="stable")
-        top_i[a:b] = np.take_along_axis(part, order, axis=1)
-        top_s[a:b] = np.take_along_axis(ps, order, axis=1)
+        top_i[a:b], top_s[a:b] = select_top(np.ascontiguousarray(scores, dtype=np.float32), n)
     top_i[~np.isfinite(top_s)] = -1
     return top_i, top_s
 

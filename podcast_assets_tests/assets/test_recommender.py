@@ -13,7 +13,7 @@ from pymongo import MongoClient
 
 from podcast_assets.assets.events import RANGE_TAG, daily_engagement, user_events, user_events_raw
 from podcast_assets.assets.recommender import als_model, hybrid_recommendations, user_recommendations
-from podcast_assets.assets.similarities import episode_embeddings
+from podcast_assets.assets.similarities import episode_embeddings, episode_similarities
 from podcast_assets.core.model_store import versions
 from podcast_assets.core.offsets import range_key
 from podcast_assets.resources.kafka import KafkaResource
@@ -25,8 +25,8 @@ def engaged(transcribed):
     settings, _, resources, _ = transcribed
     with pytest.MonkeyPatch.context() as mp:
         export_env(mp, settings)
-        if not DeltaTable.is_deltatable(settings.delta_path("vectors")):
-            assert dg.materialize([episode_embeddings], resources=resources).success
+        if not DeltaTable.is_deltatable(settings.delta_path("vectors")):  # hybrid needs both
+            assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
         assert dg.materialize([user_events], resources=resources, run_config={"ops": {"user_events": {"config": {
             "num_users": 30, "events_per_user": 25, "batch_seed": 5, "malformed_share": 0.0}}}}).success
         kafka = KafkaResource(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)

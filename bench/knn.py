@@ -1,0 +1,66 @@
+"""Pairs per second of the top-K kernel against plain numpy and against the GEMM floor.
+
+Sizes: 10k new x 10k history and 100k new x 10k history, 384-d unit vectors, K=5.
+- kernel: ``podcast_assets.core.knn.topk`` (blocked matrix product + argpartition)
+- plain numpy: full score matrix, ``argsort`` of every row (for 100k, done 10k rows at a time,
+  since the full 100k x 10k matrix and its argsort need ~12 GB)
+- GEMM floor: the FLOPs of the score matrix (2·n·m·d) at this machine's measured matmul rate,
+  the time no exact method can beat.
+Run: ``.venv/bin/python bench/knn.py [--dim 384] [--k 5]``.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from podcast_assets.core.knn import topk
+
+
+def unit(n: int, d: int, rng) -> np.ndarray:
+    x = rng.standard_normal((n, d), dtype=np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def matmul_rate(d: int, rng) -> float:
+    a, b = unit(4096, d, rng), unit(4096, d, rng)
+    a @ b.T
+    t0 = time.perf_counter()
+    for _ in range(5):
+        a @ b.T
+    return 5 * 2 * 4096 * 4096 * d / (time.perf_counter() - t0)
+
+
+def plain(new: np.ndarray, hist: np.ndarray, k: int, rows: int = 10_000) -> None:
+    for a in range(0, len(new), rows):
+        scores = new[a:a + rows] @ hist.T
+        np.argsort(-scores, axis=1)[:, :k]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dim", type=int, default=384)
+    parser.add_argument("--k", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    rate = matmul_rate(args.dim, rng)
+    print(f"measured float32 matmul rate: {rate / 1e9:.1f} GFLOP/s")
+    hist = unit(10_000, args.dim, rng)
+    for n in (10_000, 100_000):
+        new = unit(n, args.dim, rng)
+        pairs = n * len(hist)
+        t0 = time.perf_counter()
+        topk(new, hist, args.k)
+        kernel = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        plain(new, hist, args.k)
+        naive = time.perf_counter() - t0
+        floor = 2 * n * len(hist) * args.dim / rate
+        print(f"{n:>7} x {len(hist)}: kernel {kernel:6.2f}s ({pairs / kernel / 1e6:7.1f} M pairs/s)  "
+              f"numpy argsort {naive:6.2f}s ({pairs / naive / 1e6:7.1f} M pairs/s)  "
+              f"GEMM floor {floor:6.2f}s ({pairs / floor / 1e6:7.1f} M pairs/s)  "
+              f"kernel = {kernel / floor:.2f}x floor, {naive / kernel:.1f}x faster than argsort")
+
+
+if __name__ == "__main__":
+    main()
