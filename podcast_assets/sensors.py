@@ -87,7 +87,7 @@ def daily_engagement_sensor(context: dg.SensorEvaluationContext, asset_event: dg
     touched = meta.get("days_touched")
     days_touched = [d for d in (touched.value if touched else "").split(",") if d]
     for day in days_touched:
-        yield dg.RunRequest(run_key=f"{day}:{asset_event.storage_id}", partition_key=day)
+        yield dg.RunRequest(run_key=f"{day}:{asset_event.run_id}:{asset_event.timestamp}", partition_key=day)
 
 
 @dg.sensor(job_name="recommendations_job", minimum_interval_seconds=60,

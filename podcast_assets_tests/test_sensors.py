@@ -34,3 +34,26 @@ def test_sensor_skips_when_kafka_is_down():
     kafka = KafkaResource(bootstrap_servers="127.0.0.1:9", request_timeout_ms=1000)
     result, _ = _run(dg.DagsterInstance.ephemeral(), kafka, None)
     assert isinstance(result, dg.SkipReason) and "Kafka unavailable" in str(result.skip_message)
+
+
+def test_daily_engagement_sensor_requests_the_touched_days():
+    from podcast_assets.sensors import daily_engagement_sensor
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(dg.AssetMaterialization(
+        "user_events_raw", metadata={"days_touched": "2026-11-20,2026-11-21"}))
+    requests = list(daily_engagement_sensor(dg.build_sensor_context(instance=instance)) or [])
+    assert sorted(r.partition_key for r in requests) == ["2026-11-20", "2026-11-21"]
+
+
+def test_retraining_follows_new_daily_engagement():
+    from podcast_assets.sensors import retrain_on_engagement_sensor
+
+    instance = dg.DagsterInstance.ephemeral()
+    ctx = dg.build_sensor_context(instance=instance)
+    assert isinstance(retrain_on_engagement_sensor(ctx), dg.SkipReason)
+    instance.report_runless_asset_event(dg.AssetMaterialization("daily_engagement", partition="2026-11-20"))
+    first = retrain_on_engagement_sensor(ctx)
+    assert isinstance(first, dg.RunRequest)
+    again = retrain_on_engagement_sensor(dg.build_sensor_context(instance=instance, cursor=ctx.cursor))
+    assert isinstance(again, dg.SkipReason)

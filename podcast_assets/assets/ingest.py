@@ -25,6 +25,7 @@ FEED_COLUMNS = ["feed_id", "title", "author", "language", "trend_score", "url", 
 class IngestConfig(dg.Config):
     max_shows: int = get_settings().TRENDING_MAX
     language_prefix: str = get_settings().LANGUAGE_PREFIX
+    episodes_per_show: int = get_settings().EPISODES_PER_SHOW
 
 
 @dg.asset(group_name="ingest", kinds={"deltalake"})
@@ -70,14 +71,14 @@ def publish_new_episodes(kafka: KafkaResource, delta: DeltaTables, episodes: lis
 
 
 @dg.asset(group_name="ingest", kinds={"deltalake", "kafka"})
-def episodes(context: dg.AssetExecutionContext, trending_podcasts: pd.DataFrame,
+def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_podcasts: pd.DataFrame,
              podcast_index: PodcastIndexResource, kafka: KafkaResource, delta: DeltaTables) -> pd.DataFrame:
     """One full audio episode per trending show: Delta, ``episodes.json`` and Kafka (new ones only)."""
     client = podcast_index.client(log=context.log.warning)
     feeds = [{"id": int(r.feed_id), "title": r.title, "language": r.language, "url": r.url,
               "trendScore": r.trend_score, "categories": r.categories} for r in trending_podcasts.itertuples()]
     items = client.episodes_by_feed_ids([f["id"] for f in feeds], max_results=1000) if feeds else []
-    chosen, skipped = select_episodes(feeds, items)
+    chosen, skipped = select_episodes(feeds, items, config.episodes_per_show)
     for s in skipped:
         context.log.info(f"skipped show {s['title']!r}: {s['reason']}")
     export = Path(get_settings().data_dir) / "episodes.json"

@@ -27,17 +27,23 @@ def is_full_audio(item: dict) -> bool:
         and bool(item.get("enclosureUrl"))
 
 
+def choose_episodes(items: list[dict], per_show: int = 1) -> tuple[list[dict], str]:
+    """The newest ``per_show`` full episodes with an audio enclosure, or why there are none."""
+    if not items:
+        return [], "no episodes"
+    full = sorted((i for i in items if is_full_audio(i)), key=lambda i: i.get("datePublished") or 0, reverse=True)
+    if full:
+        return full[:per_show], ""
+    if all((i.get("episodeType") or "full").lower() == "trailer" for i in items):
+        return [], "trailer only"
+    types = sorted({str(i.get("enclosureType") or "none") for i in items})
+    return [], f"no full episode with an audio enclosure (enclosures: {', '.join(types)})"
+
+
 def choose_episode(items: list[dict]) -> tuple[dict | None, str]:
     """The newest full episode with an audio enclosure, or why there is none."""
-    if not items:
-        return None, "no episodes"
-    full = [i for i in items if is_full_audio(i)]
-    if full:
-        return max(full, key=lambda i: i.get("datePublished") or 0), ""
-    if all((i.get("episodeType") or "full").lower() == "trailer" for i in items):
-        return None, "trailer only"
-    types = sorted({str(i.get("enclosureType") or "none") for i in items})
-    return None, f"no full episode with an audio enclosure (enclosures: {', '.join(types)})"
+    chosen, reason = choose_episodes(items, 1)
+    return (chosen[0] if chosen else None), reason
 
 
 def best_transcript(item: dict) -> tuple[str, str]:
@@ -76,15 +82,14 @@ def episode_record(feed: dict, item: dict) -> dict:
     }
 
 
-def select_episodes(feeds: list[dict], items: list[dict]) -> tuple[list[dict], list[dict]]:
+def select_episodes(feeds: list[dict], items: list[dict], per_show: int = 1) -> tuple[list[dict], list[dict]]:
     by_feed: dict = {}
     for item in items:
         by_feed.setdefault(item.get("feedId"), []).append(item)
     chosen, skipped = [], []
     for feed in feeds:
-        item, reason = choose_episode(by_feed.get(feed["id"], []))
-        if item is None:
+        found, reason = choose_episodes(by_feed.get(feed["id"], []), per_show)
+        if not found:
             skipped.append({"feed_id": feed["id"], "title": feed.get("title"), "reason": reason})
-        else:
-            chosen.append(episode_record(feed, item))
+        chosen += [episode_record(feed, item) for item in found]
     return chosen, skipped

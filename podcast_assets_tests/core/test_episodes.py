@@ -1,4 +1,4 @@
-from podcast_assets.core.episodes import choose_episode, select_episodes, split_by_language
+from podcast_assets.core.episodes import choose_episode, choose_episodes, select_episodes, split_by_language
 
 
 def item(i, etype="full", enc="audio/mpeg", published=0, feed=1, url="http://x/a.mp3"):
@@ -35,3 +35,9 @@ def test_select_keeps_notes_fields():
     assert chosen[0]["episode_id"] == "7" and chosen[0]["podcast_title"] == "Show"
     assert {"podcast_title", "episode_title", "audio_url", "description", "episode_id"} <= set(chosen[0])
     assert skipped == [{"feed_id": 2, "title": "Empty", "reason": "no episodes"}]
+
+
+def test_several_episodes_per_show_newest_first():
+    chosen, _ = choose_episodes([item(1, published=10), item(2, "trailer", published=30), item(3, published=20),
+                                 item(4, published=5)], per_show=2)
+    assert [c["id"] for c in chosen] == [3, 1]
