@@ -13,6 +13,8 @@ import random
 import uuid
 from dataclasses import dataclass
 
+from podcast_assets.core.offsets import json_object
+
 EVENT_TYPES = ("pause", "like", "skip", "rate", "complete")
 DEVICES = ("ios", "android", "web")
 FIELDS = ("event_id", "ts", "user_id", "new_episode_id", "event", "device", "rating", "position_sec",
@@ -78,12 +80,9 @@ def generate(episodes: dict[str, str], num_users: int, events_per_user: int, use
 
 def validate(raw: bytes | None) -> tuple[dict | None, str]:
     """A parsed, typed event, or why the message is malformed."""
-    try:
-        doc = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return None, f"not JSON: {str(exc)[:80]}"
-    if not isinstance(doc, dict):
-        return None, "not a JSON object"
+    doc, problem = json_object(raw)
+    if doc is None:
+        return None, problem
     missing = [f for f in FIELDS if f not in doc]
     if missing:
         return None, f"missing fields {missing}"

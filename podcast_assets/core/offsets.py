@@ -42,14 +42,22 @@ def parse_range_key(key: str) -> tuple[str, dict[int, tuple[int, int]]]:
     return topic, ranges
 
 
-def parse_episode_message(value: bytes | None) -> tuple[dict | None, str]:
-    """An ``episode-metadata`` message, or the reason it is malformed."""
+def json_object(value: bytes | None) -> tuple[dict | None, str]:
+    """A message body as a JSON object, or why it is not one."""
     try:
         doc = json.loads(value or b"")
     except (ValueError, UnicodeDecodeError) as exc:
-        return None, f"not JSON: {exc}"
+        return None, f"not JSON: {str(exc)[:80]}"
     if not isinstance(doc, dict):
         return None, "not a JSON object"
+    return doc, ""
+
+
+def parse_episode_message(value: bytes | None) -> tuple[dict | None, str]:
+    """An ``episode-metadata`` message, or the reason it is malformed."""
+    doc, problem = json_object(value)
+    if doc is None:
+        return None, problem
     episode_id = str(doc.get("episode_id") or "").strip()
     if not episode_id or len(episode_id) > 64 or not episode_id.replace("-", "").replace("_", "").isalnum():
         return None, f"missing or unusable episode_id {doc.get('episode_id')!r}"

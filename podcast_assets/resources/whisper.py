@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import dagster as dg
 
 from podcast_assets.core.transcription import TranscriptionConfig, TranscriptionService
@@ -18,7 +20,6 @@ class WhisperResource(dg.ConfigurableResource):
     cache_dir: str
 
     def service(self) -> TranscriptionService:
+        # the resource's fields are exactly the plain config's, so Dagster can show and set them
         return TranscriptionService(TranscriptionConfig(
-            model=self.model, language_model=self.language_model, compute_type=self.compute_type,
-            beam_size=self.beam_size, chunk_minutes=self.chunk_minutes, workers=self.workers,
-            min_english_probability=self.min_english_probability, cache_dir=self.cache_dir))
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(TranscriptionConfig)}))
