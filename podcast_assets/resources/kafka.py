@@ -43,7 +43,22 @@ class KafkaResource(dg.ConfigurableResource):
         return {"bootstrap_servers": self.bootstrap_servers.split(","), "client_id": self.client_id,
                 "request_timeout_ms": self.request_timeout_ms}
 
+    def _reachable(self) -> bool:
+        """A plain TCP check first: kafka-python itself can wait half a minute for a dead broker."""
+        import socket
+
+        for server in self.bootstrap_servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                with socket.create_connection((host or "127.0.0.1", int(port or 9092)), timeout=2):
+                    return True
+            except (OSError, ValueError):
+                continue
+        return False
+
     def _connect(self, factory, **kwargs):
+        if not self._reachable():
+            raise KafkaUnavailable(f"Kafka at {self.bootstrap_servers} is not reachable (no broker answers)")
         try:
             return factory(**self._common(), **kwargs)
         except KafkaError as exc:
