@@ -24,3 +24,28 @@ def test_the_graph_and_its_automation():
                             "retrain_on_engagement_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     assert [s.name for s in defs.schedules] == ["daily_retrain_schedule"]
+
+
+def test_secrets_from_the_environment_stay_env_vars(monkeypatch):
+    from podcast_assets.resources.factory import build_resources
+    from podcast_assets.resources.podcast_index import PodcastIndexResource
+    from podcast_assets.settings import get_settings
+
+    monkeypatch.setenv("PODCAST_INDEX_API_KEY", "real-key")
+    monkeypatch.setenv("PODCAST_INDEX_API_SECRET", "real-secret-123")
+    monkeypatch.setenv("MONGO_URI", "mongodb://user:pw@127.0.0.1:27017")
+    monkeypatch.delenv("PODCAST_INDEX_URL", raising=False)
+    settings = get_settings()
+    assert settings.podcast_index_url == "https://api.podcastindex.org/api/1.0"  # real credentials, no URL
+    resources = build_resources(settings)
+    index = resources["podcast_index"]
+    # configured by name, resolved only inside a run: the UI and run records never hold the value
+    assert isinstance(index.api_secret, dg.EnvVar) and index.api_secret == "PODCAST_INDEX_API_SECRET"
+    assert isinstance(resources["mongo"].uri, dg.EnvVar)
+    assert "real-secret-123" not in repr(index) and "pw@" not in repr(resources["mongo"])
+
+    @dg.asset
+    def probe(podcast_index: PodcastIndexResource) -> None:
+        assert podcast_index.api_secret == "real-secret-123"
+
+    assert dg.materialize([probe], resources={"podcast_index": index}).success
