@@ -32,6 +32,11 @@ class InjectedFailure(RuntimeError):
     pass
 
 
+class OffsetRegression(RuntimeError):
+    """The topic ends before offsets the table already holds: it was recreated (the local broker
+    keeps topics in memory), and new messages would reuse offsets that count as ingested."""
+
+
 @dataclass
 class IngestReport:
     read: int = 0
@@ -76,6 +81,13 @@ def ingest_range(kafka, table_uri: str, topic: str, dlq_topic: str, ranges: dict
                  fail_before_commit: bool = False, log=print) -> IngestReport:
     report = IngestReport()
     done = committed_offsets(table_uri, topic, ranges)
+    ends = kafka.end_offsets(topic)
+    behind = {p: (ends.get(p, 0), done[p]) for p in ranges if done.get(p, 0) > ends.get(p, 0)}
+    if behind:
+        raise OffsetRegression(
+            f"{topic}: partitions end before offsets {table_uri} already holds ({behind}: end, held); the topic "
+            "was recreated, e.g. by a restart of the in-memory local broker. Nothing was read or written; "
+            "ingest the new topic into a fresh table or move the old table aside.")
     todo = {}
     for p, (start, end) in ranges.items():
         start = max(start, done.get(p, 0))

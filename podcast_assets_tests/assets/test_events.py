@@ -5,11 +5,13 @@ import uuid
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 import pytest
-from deltalake import DeltaTable
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from podcast_assets.assets.events import RANGE_TAG, daily_engagement, user_events, user_events_raw
 from podcast_assets.core.engagement import daily_engagement as aggregate
+from podcast_assets.core.event_ingest import RAW_SCHEMA, OffsetRegression, app_id, ingest_range
 from podcast_assets.core.events import Weights
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.sensors import user_events_sensor
@@ -95,3 +97,20 @@ def test_every_message_lands_exactly_once_in_raw_or_dead_letters(events_env):
     assert dg.materialize([daily_engagement], resources=resources, partition_key=day).success
     assert len(DeltaTable(s.delta_path("daily_engagement")).to_pandas()) == len(daily)
     assert aggregate(table, Weights())["engagement"].sum() == pytest.approx(daily["engagement"].sum())
+
+
+def test_a_recreated_topic_is_refused_not_silently_skipped(events_env, tmp_path):
+    s = events_env
+    kafka = KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS)
+    kafka.ensure_topics([s.TOPIC_USER_EVENTS], 1)
+    kafka.publish(s.TOPIC_USER_EVENTS, [("u", "{}")] * 3)
+    table = str(tmp_path / "raw")
+    ingest_range(kafka, table, s.TOPIC_USER_EVENTS, s.TOPIC_USER_EVENTS_DLQ, {0: (0, 3)}, log=lambda *_: None)
+    fresh = s.TOPIC_USER_EVENTS + "-recreated"  # same table, a topic whose offsets start again
+    kafka.ensure_topics([fresh], 1)
+    kafka.publish(fresh, [("u", "{}")])
+    # the table holds offsets up to 3 for the recreated topic, as it would after a broker restart
+    write_deltalake(table, pa.Table.from_pylist([], RAW_SCHEMA), mode="append",
+                    commit_properties=CommitProperties(app_transactions=[Transaction(app_id(table, fresh, 0), 3)]))
+    with pytest.raises(OffsetRegression, match="recreated"):
+        ingest_range(kafka, table, fresh, s.TOPIC_USER_EVENTS_DLQ, {0: (0, 1)}, log=lambda *_: None)
