@@ -98,7 +98,7 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
 
 
 @dg.asset(group_name="ingest", io_manager_key="mongo_io_manager", kinds={"mongodb"},
-          metadata={"mongo_db": "podcasts", "mongo_collection": "episodes", "mongo_keys": ["episode_id"],
+          metadata={"mongo_db": get_settings().MONGO_DB, "mongo_collection": "episodes", "mongo_keys": ["episode_id"],
                     "mongo_indexes": [[["podcast_id", 1]]]})
 def episode_catalog(context: dg.AssetExecutionContext, episodes: pd.DataFrame) -> pd.DataFrame:
     """The episode catalog in MongoDB ``podcasts.episodes``, upserted by episode id."""

@@ -87,11 +87,12 @@ def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: s
 
 
 @dg.asset(group_name="recommendations", deps=[als_model], kinds={"mongodb"})
-def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource) -> dg.MaterializeResult:
+def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource,
+                         delta: DeltaTables) -> dg.MaterializeResult:
     """Top-N per user from the latest model, never an engaged episode, to ``recommendations.als_top_n``."""
     s = get_settings()
     version, arrays, docs = _latest_model()
-    seen = _seen_matrix(docs)
+    seen = _seen_matrix(delta, docs)
     idx, scores = recommend(arrays["user_factors"], arrays["item_factors"], seen, s.TOP_N)
     rows = [{"user_id": docs["users"][u], "new_episode_id": docs["items"][i], "als_score": float(sc),
              "rank": r + 1, "model_version": version}
@@ -103,12 +104,11 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
                                           "preview": preview(rows, ["user_id", "new_episode_id", "als_score", "rank"])})
 
 
-def _seen_matrix(docs):
+def _seen_matrix(delta: DeltaTables, docs):
     """The engaged (user, episode) pairs of the model's training data, rebuilt from the Delta table."""
     import scipy.sparse as sp
 
-    s = get_settings()
-    df = engagement_totals(DeltaTables(root=str(s.delta_dir)))
+    df = engagement_totals(delta)
     u_ix = {u: i for i, u in enumerate(docs["users"])}
     i_ix = {e: j for j, e in enumerate(docs["items"])}
     df = df[df["user_id"].isin(u_ix) & df["episode_id"].isin(i_ix)]

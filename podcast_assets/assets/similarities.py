@@ -82,7 +82,7 @@ class SimilarityConfig(dg.Config):
 
 @dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
           kinds={"mongodb", "spark"}, metadata={
-              "mongo_db": "podcasts", "mongo_collection": "similarities",
+              "mongo_db": get_settings().MONGO_DB, "mongo_collection": "similarities",
               "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
               "mongo_indexes": [[["new_episode_id", 1], ["model", 1], ["cosine_similarity", -1]],
                                 [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
