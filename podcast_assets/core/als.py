@@ -75,8 +75,12 @@ def fit_local(data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.nda
 
 
 def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
+    import tempfile
+
     from pyspark.ml.recommendation import ALS
 
+    if spark.sparkContext.getCheckpointDir() is None:  # checkpoints cut ALS's lineage every few iterations
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="als-checkpoints-"))
     coo = data.matrix.tocoo()
     frame = pd.DataFrame({"u": coo.row.astype(np.int32), "i": coo.col.astype(np.int32), "c": coo.data.astype(np.float32)})
     df = spark.createDataFrame(frame)
@@ -87,7 +91,7 @@ def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray,
     als = ALS(rank=params.rank, maxIter=params.iterations, regParam=params.reg / per_user, alpha=1.0,
               implicitPrefs=True,
               userCol="u", itemCol="i", ratingCol="c", seed=params.seed, nonnegative=False,
-              coldStartStrategy="drop")
+              coldStartStrategy="drop", checkpointInterval=5)
     model = als.fit(df)
     users = np.zeros((len(data.users), params.rank), np.float32)
     items = np.zeros((len(data.items), params.rank), np.float32)

@@ -22,6 +22,10 @@ def spark_config(settings: Settings) -> dict[str, str]:
         "spark.ui.enabled": "false",
         "spark.driver.memory": "2g",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # ALS's iterative lineage is serialised recursively; a larger thread stack avoids the
+        # intermittent StackOverflowError seen once in CI (ObjectOutputStream.writeObject0 frames)
+        "spark.driver.extraJavaOptions": "-Xss64m",
+        "spark.executor.extraJavaOptions": "-Xss64m",
     }
     conf.update(settings.spark_conf)
     return conf
