@@ -1,0 +1,112 @@
+"""Content similarity: transcript embeddings to Delta, top-K neighbours to MongoDB (Delta fallback)."""
+
+import datetime as dt
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from dagster_pyspark import LazyPySparkResource
+from deltalake import write_deltalake
+
+from podcast_assets.assets.metadata import preview
+from podcast_assets.core.delta_upsert import update
+from podcast_assets.core.knn import neighbour_rows, topk
+from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.embedder import EmbedderResource
+from podcast_assets.settings import get_settings
+
+VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), ("embedding", pa.list_(pa.float32())),
+                           ("model", pa.string()), ("created_at", pa.timestamp("us", "UTC")), ("batch_id", pa.string())])
+
+
+class EmbeddingConfig(dg.Config):
+    recompute_all: bool = get_settings().RECOMPUTE_ALL
+    batch_date: str = get_settings().BATCH_DATE  # "YYYY-MM-DD": only transcripts of that date
+
+
+@dg.asset(group_name="similarities", deps=["transcripts"], kinds={"deltalake", "pytorch"})
+def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
+                       delta: DeltaTables) -> dg.MaterializeResult:
+    """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
+    to Delta ``vectors``; the transcripts are marked ``analyzed`` only after the vectors commit."""
+    t = delta.pandas("transcripts", ["episode_id", "transcript", "date", "status", "analyzed", "created_at"])
+    todo = t[t["status"] == "transcribed"]
+    if not config.recompute_all:
+        todo = todo[~todo["analyzed"].fillna(False).astype(bool)]
+    if config.batch_date:
+        todo = todo[todo["date"] == config.batch_date]
+    if todo.empty:
+        context.log.info("no transcripts to analyse")
+        return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": ""})
+    context.log.info(f"embedding {len(todo)} transcripts with {embedder.model_name}")
+    vectors = embedder.embedder().embed(todo["transcript"].tolist())
+    now = dt.datetime.now(dt.timezone.utc)
+    write_deltalake(delta.uri("vectors"), pa.table({
+        "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
+        "embedding": [v.tolist() for v in vectors], "model": [embedder.model_name] * len(todo),
+        "created_at": [now] * len(todo), "batch_id": [context.run_id] * len(todo)}, schema=VECTOR_SCHEMA), mode="append")
+    ids = ", ".join(f"'{e}'" for e in todo["episode_id"])
+    read_at = pd.Timestamp(todo["created_at"].max()).isoformat()
+    # a transcript replaced since we read it keeps analyzed = false and is embedded next time
+    update(delta.uri("transcripts"), f"episode_id IN ({ids}) AND created_at <= '{read_at}'",
+           {"analyzed": "true", "analyzed_at": f"'{now.isoformat()}'"})
+    return dg.MaterializeResult(metadata={"embedded": len(todo), "batch_id": context.run_id,
+                                          "dimensions": int(vectors.shape[1]), "model": embedder.model_name})
+
+
+def latest_vectors(delta: DeltaTables, model: str) -> pd.DataFrame:
+    v = delta.pandas("vectors", ["episode_id", "embedding", "model", "created_at", "batch_id"],
+                     filters=[("model", "=", model)])
+    return v.sort_values("created_at", kind="stable").drop_duplicates("episode_id", keep="last").reset_index(drop=True)
+
+
+def split_new_and_history(v: pd.DataFrame, recompute_all: bool, within_batch_if_empty: bool):
+    if v.empty:
+        return v, v
+    if recompute_all:
+        return v, v
+    latest = v.loc[v["created_at"].idxmax(), "batch_id"]
+    new, hist = v[v["batch_id"] == latest], v[v["batch_id"] != latest]
+    if hist.empty and within_batch_if_empty:
+        hist = new
+    return new, hist
+
+
+class SimilarityConfig(dg.Config):
+    top_k: int = get_settings().TOP_K
+    engine: str = get_settings().KNN_ENGINE  # local | spark
+    recompute_all: bool = get_settings().RECOMPUTE_ALL
+    within_batch_if_empty: bool = get_settings().WITHIN_BATCH_IF_EMPTY
+
+
+@dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
+          kinds={"mongodb", "spark"}, metadata={
+              "mongo_db": get_settings().MONGO_DB, "mongo_collection": "similarities",
+              "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
+              "mongo_indexes": [[["new_episode_id", 1], ["model", 1], ["cosine_similarity", -1]],
+                                [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
+def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityConfig, delta: DeltaTables,
+                         spark: LazyPySparkResource) -> pd.DataFrame:
+    """Top-K cosine neighbours of the newest vectors among the history of the same model."""
+    model = get_settings().MODEL_NAME
+    new, hist = split_new_and_history(latest_vectors(delta, model), config.recompute_all, config.within_batch_if_empty)
+    if new.empty or hist.empty:
+        context.log.info("no vectors to compare")
+        return pd.DataFrame(columns=["new_episode_id", "historical_episode_id", "model"])
+    new_vecs, hist_vecs = np.stack(new["embedding"].to_numpy()), np.stack(hist["embedding"].to_numpy())
+    new_ids, hist_ids = new["episode_id"].tolist(), hist["episode_id"].tolist()
+    if config.engine == "spark":
+        from podcast_assets.core.knn_spark import topk_spark
+
+        rows, cols, sims = topk_spark(spark.spark_session, new_ids, new_vecs, hist_ids, hist_vecs, config.top_k)
+    else:
+        rows, cols, sims = topk(new_vecs, hist_vecs, config.top_k, new_ids, hist_ids)
+    out = pd.DataFrame(neighbour_rows(new_ids, hist_ids, rows, cols, sims, config.top_k, model,
+                                      dt.datetime.now(dt.timezone.utc)))
+    titles = dict(zip(*[delta.pandas("episodes", ["episode_id", "episode_title"])[c] for c in ("episode_id", "episode_title")]))
+    shown = out.assign(new_title=out["new_episode_id"].map(titles), neighbour=out["historical_episode_id"].map(titles))
+    context.add_output_metadata({"pairs": len(out), "new_episodes": len(new), "history": len(hist), "engine": config.engine,
+                                 "mean_top1_cosine": float(out[out["rank"] == 1]["cosine_similarity"].mean()),
+                                 "preview": preview(shown[shown["rank"] == 1], ["new_title", "neighbour", "cosine_similarity"], 20)})
+    return out

@@ -1,0 +1,230 @@
+"""The ``podcast-assets`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from podcast_assets.settings import get_settings
+
+
+def _stack(args) -> int:
+    from podcast_assets.local.stack import Stack, StackError
+
+    stack = Stack(get_settings())
+    try:
+        if args.action == "up":
+            stack.up()
+        elif args.action == "down":
+            stack.down()
+            return 0
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for row in stack.status():
+        note = f"  ({row['note']})" if row["note"] else ""
+        print(f"{row['service']:<14} {row['address']:<22} {row['state']}{note}")
+    return 0
+
+
+def _transcribe(args) -> int:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from podcast_assets.core.audio import AudioError, download, to_wav16k
+    from podcast_assets.core.transcription import NotEnglishAudio
+    from podcast_assets.resources.factory import build_resources
+
+    settings = get_settings()
+    service = build_resources(settings)["whisper"].service()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            source = Path(args.source)
+            if "://" in args.source:
+                source = download(args.source, Path(tmp) / "download", max_bytes=settings.AUDIO_MAX_BYTES,
+                                  timeout=settings.AUDIO_TIMEOUT_SEC)
+            elif not source.is_file():
+                print(f"error: no such file {args.source}", file=sys.stderr)
+                return 2
+            wav = Path(tmp) / "audio.wav"
+            to_wav16k(source, wav)
+            result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
+        except AudioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except NotEnglishAudio as exc:
+            if args.json:
+                print(json.dumps({"language": exc.language, "language_probability": exc.probability,
+                                  "duration": None, "text": "", "segments": [], "skipped": str(exc)}))
+            else:
+                print(f"skipped: {exc}", file=sys.stderr)
+            return 3
+        finally:
+            service.close()
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    else:
+        print(f"# {result.language} (p={result.language_probability:.2f}), {result.duration:.1f} s, {result.model}")
+        print(result.text)
+    return 0
+
+
+def _similar(args) -> int:
+    import json
+
+    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+    from podcast_assets.services import episode_titles, neighbours_from_mongo, neighbours_from_vectors
+
+    settings = get_settings()
+    source = "mongodb"
+    try:
+        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
+            rows = neighbours_from_mongo(client, settings, args.episode_id, args.k)
+    except UNAVAILABLE:
+        rows, source = neighbours_from_vectors(settings, args.episode_id, args.k), "delta vectors (MongoDB unreachable)"
+    titles = episode_titles(settings)
+    for r in rows:
+        r["title"] = titles.get(r["episode_id"], "")
+    if args.json:
+        print(json.dumps({"episode_id": args.episode_id, "title": titles.get(args.episode_id, ""), "source": source,
+                          "neighbours": rows}))
+        return 0
+    if not rows:
+        print(f"no similar episodes recorded for {args.episode_id}", file=sys.stderr)
+        return 1
+    print(f"{args.episode_id}  {titles.get(args.episode_id, '')}  (from {source})")
+    for i, r in enumerate(rows, 1):
+        print(f"{i:>3}. {r['similarity']:.3f}  {r['episode_id']:<12} {r['title']}")
+    return 0
+
+
+def _recommend(args) -> int:
+    import json
+
+    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+    from podcast_assets.services import episode_titles, recommendations_from_mongo
+
+    settings = get_settings()
+    collection = "hybrid_top_n" if args.hybrid else "als_top_n"
+    try:
+        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
+            version, rows = recommendations_from_mongo(client, settings, args.user_id, args.n, collection)
+    except UNAVAILABLE:
+        print(f"error: MongoDB at {MongoResource(uri=settings.MONGO_URI).safe_address} is unreachable", file=sys.stderr)
+        return 2
+    titles = episode_titles(settings)
+    for r in rows:
+        r["title"] = titles.get(r["new_episode_id"], "")
+    if args.json:
+        print(json.dumps({"user_id": args.user_id, "model_version": version, "recommendations": rows}, default=str))
+        return 0
+    if not rows:
+        print(f"no recommendations for user {args.user_id}", file=sys.stderr)
+        return 1
+    print(f"user {args.user_id}, model {version}")
+    for r in rows:
+        score = r.get("als_score", r.get("score"))
+        print(f"{r['rank']:>3}. {score:.3f}  {r['new_episode_id']:<12} {r['title']}")
+    return 0
+
+
+def _recommend_offline(args) -> int:
+    import pandas as pd
+
+    from podcast_assets.core.als import AlsParams
+    from podcast_assets.core.recommender import train
+
+    s = get_settings()
+    df = pd.read_csv(args.interactions, dtype={"user_id": str, "episode_id": str})
+    missing = {"user_id", "episode_id", "engagement"} - set(df.columns)
+    if missing:
+        print(f"error: {args.interactions} lacks columns {sorted(missing)}", file=sys.stderr)
+        return 2
+    spark = None
+    if args.engine == "spark":
+        from pyspark.sql import SparkSession
+
+        from podcast_assets.resources.spark import spark_config
+
+        builder = SparkSession.builder
+        for k, v in spark_config(s).items():
+            builder = builder.config(k, v)
+        spark = builder.getOrCreate()
+    params = AlsParams(s.ALS_RANK, s.ALS_ITERATIONS, s.ALS_REG, s.ALS_ALPHA, s.ALS_CONFIDENCE)
+    model = train(df, params, args.engine, spark, evaluate_first=False)
+    out = model.top_n(args.top_n)
+    out.to_csv(args.out, index=False)
+    if spark is not None:
+        spark.stop()
+    print(f"{len(out)} recommendations for {len(model.data.users)} users written to {args.out} "
+          f"({args.engine} engine, fit {model.fit_seconds:.2f}s)", file=sys.stderr)
+    return 0
+
+
+def _demo(args) -> int:
+    import json
+
+    import dagster as dg
+
+    from podcast_assets.demo import Demo, print_summary
+    from podcast_assets.local.stack import Stack, StackError
+
+    settings = get_settings()
+    print(f"data dir {settings.data_dir}; Dagster instance {__import__('os').environ['DAGSTER_HOME']}")
+    try:
+        Stack(settings).up()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with dg.DagsterInstance.get() as instance:
+        Demo(settings, instance).run()
+    totals = print_summary(settings)
+    if args.json:
+        print(json.dumps(totals))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    stack = sub.add_parser("stack", help="the local Kafka broker, MongoDB wire server and Podcast Index")
+    stack.add_argument("action", choices=["up", "status", "down"])
+    stack.set_defaults(func=_stack)
+    demo = sub.add_parser("demo", help="start the local stack and run the whole graph end to end")
+    demo.add_argument("--json", action="store_true", help="also print the totals as JSON on the last line")
+    demo.set_defaults(func=_demo)
+    tr = sub.add_parser("transcribe", help="transcribe an audio file or URL with the pipeline's own code path")
+    tr.add_argument("source", metavar="FILE_OR_URL")
+    tr.add_argument("--json", action="store_true", help="print language, probability, duration, text, segments")
+    tr.set_defaults(func=_transcribe)
+    sim = sub.add_parser("similar", help="an episode's nearest episodes by what they say")
+    sim.add_argument("episode_id")
+    sim.add_argument("-k", type=int, default=5)
+    sim.add_argument("--json", action="store_true")
+    sim.set_defaults(func=_similar)
+    rec = sub.add_parser("recommend", help="a user's current recommendations from MongoDB")
+    rec.add_argument("user_id")
+    rec.add_argument("-n", type=int, default=10)
+    rec.add_argument("--hybrid", action="store_true", help="the hybrid list instead of plain ALS")
+    rec.add_argument("--json", action="store_true")
+    rec.set_defaults(func=_recommend)
+    off = sub.add_parser("recommend-offline", help="train on a CSV of user_id, episode_id, engagement")
+    off.add_argument("--interactions", required=True, metavar="CSV")
+    off.add_argument("--top-n", type=int, default=10)
+    off.add_argument("--out", required=True, metavar="CSV")
+    off.add_argument("--engine", choices=["local", "spark"], default="local")
+    off.set_defaults(func=_recommend_offline)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from podcast_assets.instance import ensure_dagster_home
+
+    ensure_dagster_home()
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

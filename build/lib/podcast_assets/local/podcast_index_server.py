@@ -1,0 +1,174 @@
+"""A local server that speaks the Podcast Index API over the bundled sample catalog.
+
+It checks the auth headers and the ±3 minute date window as the real service does, blocks
+generic library user agents with an HTML page, and serves the catalog's audio and transcripts.
+Tests steer it through ``POST /__control`` (JSON): ``{"faults": [{"status": 429}, ...]}`` makes the
+next API requests fail in order (``"status": "malformed"`` answers broken JSON, ``"slow": seconds``
+delays), ``{"reset": true}`` clears them. Run: ``python -m podcast_assets.local.podcast_index_server``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+CATALOG_DIR = Path(__file__).parent / "sample_catalog"
+API_PREFIX = "/api/1.0"
+GENERIC_AGENTS = ("python-requests", "python-urllib", "curl", "wget", "go-http-client")
+
+
+def load_catalog(base: str) -> dict:
+    raw = (CATALOG_DIR / "catalog.json").read_text().replace("{BASE}", base)
+    return json.loads(raw)
+
+
+def public(item: dict) -> dict:
+    """The API view of a catalog entry: without the test-only labels."""
+    return {k: v for k, v in item.items() if k not in ("script", "topic", "audio_language")}
+
+
+class Api:
+    def __init__(self, catalog: dict, key: str, secret: str):
+        self.feeds = catalog["feeds"]
+        self.episodes = catalog["episodes"]
+        self.key, self.secret = key, secret
+        self.faults: list[dict] = []
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+
+    def check_auth(self, headers) -> str | None:
+        agent = (headers.get("User-Agent") or "").lower()
+        if not agent or agent.startswith(GENERIC_AGENTS):
+            return "agent"
+        key, date, sig = headers.get("X-Auth-Key"), headers.get("X-Auth-Date"), headers.get("Authorization")
+        if not key or not date or not sig:
+            return "Authorization header not found"
+        if key != self.key:
+            return "Authorization failed: unknown key"
+        if not date.isdigit() or abs(int(date) - time.time()) > 180:
+            return "Authorization failed: X-Auth-Date outside the allowed window"
+        if hashlib.sha1((self.key + self.secret + date).encode()).hexdigest() != sig:
+            return "Authorization failed: bad signature"
+        return None
+
+    def answer(self, path: str, q: dict) -> dict | None:
+        one = lambda name, default=None: (q.get(name) or [default])[0]  # noqa: E731
+        if path == "/podcasts/trending":
+            langs = [x.strip().lower() for x in (one("lang") or "").split(",") if x.strip()]
+            feeds = sorted(self.feeds, key=lambda f: -f["trendScore"])
+            if langs:
+                feeds = [f for f in feeds if any(f["language"].lower().startswith(x) for x in langs)]
+            feeds = [public(f) for f in feeds[: int(one("max", 10))]]
+            return {"status": "true", "feeds": feeds, "count": len(feeds), "max": one("max"), "since": one("since"),
+                    "description": "Found matching feeds"}
+        if path == "/episodes/byfeedid":
+            ids = {int(x) for x in (one("id") or "").split(",") if x.strip().isdigit()}
+            if not ids:
+                return {"status": "false", "description": "Invalid parameters"}
+            items = sorted((e for e in self.episodes if e["feedId"] in ids), key=lambda e: -e["datePublished"])
+            items = [public({k: v for k, v in e.items() if k != "feedTitle"}) for e in items][: int(one("max", 10))]
+            return {"status": "true", "items": items, "liveItems": [], "count": len(items), "query": one("id"),
+                    "description": "Found matching items"}
+        if path == "/episodes/byid":
+            found = next((public(e) for e in self.episodes if str(e["id"]) == one("id")), [])
+            return {"status": "true", "id": one("id"), "episode": found, "description": "Found matching item"}
+        if path == "/podcasts/byfeedid":
+            found = next((public(f) for f in self.feeds if str(f["id"]) == one("id")), [])
+            return {"status": "true", "query": {"id": one("id")}, "feed": found, "description": "Found matching feed"}
+        return None
+
+
+def make_handler(api: Api):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):  # quiet: tests and the stack log enough
+            pass
+
+        def _send(self, status: int, body: bytes, ctype: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_POST(self):
+            if self.path != "/__control":
+                return self._send(404, b"not found", "text/plain")
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            with api.lock:
+                if body.get("reset"):
+                    api.faults.clear()
+                    api.requests.clear()
+                api.faults.extend(body.get("faults", []))
+            self._send(200, b'{"ok": true}', "application/json")
+
+        def do_HEAD(self):
+            self.do_GET()
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path == "/__requests":
+                with api.lock:
+                    return self._send(200, json.dumps(api.requests).encode(), "application/json")
+            for prefix, folder, ctype in (("/audio/", "audio", "audio/mpeg"), ("/transcripts/", "transcripts", "text/vtt")):
+                if url.path.startswith(prefix):
+                    name = Path(url.path[len(prefix):]).name
+                    f = CATALOG_DIR / folder / name
+                    if not name or not f.is_file():
+                        return self._send(404, b"<html>404 Not Found</html>", "text/html")
+                    return self._send(200, f.read_bytes(), ctype)
+            if not url.path.startswith(API_PREFIX):
+                return self._send(404, b"not found", "text/plain")
+            path = url.path[len(API_PREFIX):]
+            with api.lock:
+                api.requests.append({"path": path, "headers": {k: v for k, v in self.headers.items()}})
+                fault = api.faults.pop(0) if api.faults else None
+            problem = api.check_auth(self.headers)
+            if problem == "agent":
+                return self._send(403, b"<html><body>Access denied</body></html>", "text/html")
+            if problem:
+                return self._send(401, problem.encode(), "text/plain")
+            if fault:
+                time.sleep(float(fault.get("slow", 0)))
+                if fault.get("status") == "malformed":
+                    return self._send(200, b'{"status": "true", "feeds": [', "application/json")
+                if isinstance(fault.get("status"), int):
+                    return self._send(fault["status"], b"<html>error</html>", "text/html")
+            body = api.answer(path, parse_qs(url.query, keep_blank_values=True))
+            if body is None:
+                return self._send(404, b"not found", "text/plain")
+            self._send(400 if body["status"] == "false" else 200, json.dumps(body).encode(), "application/json")
+
+    return Handler
+
+
+def make_server(host: str, port: int, key: str, secret: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), None)
+    base = f"http://{host}:{server.server_address[1]}"
+    server.RequestHandlerClass = make_handler(Api(load_catalog(base), key, secret))
+    return server
+
+
+def main() -> None:
+    from podcast_assets.settings import get_settings
+
+    s = get_settings()
+    parser = argparse.ArgumentParser(description="local Podcast Index API over the sample catalog")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    server = make_server(args.host, args.port, s.PODCAST_INDEX_API_KEY, s.PODCAST_INDEX_API_SECRET)
+    print(f"local Podcast Index on http://{args.host}:{server.server_address[1]}{API_PREFIX}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Direct access to the Delta tables under one root, for assets that need a whole table.
+
+DESIGN.md §5: loading a partitioned Delta asset through the IO manager is unsafe across
+partitions, so whole-table readers (embeddings, KNN, ALS) read here and declare ``deps``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+from deltalake import DeltaTable
+
+
+class DeltaTables(dg.ConfigurableResource):
+    root: str
+
+    def uri(self, table: str) -> str:
+        return f"{self.root.rstrip('/')}/{table}"
+
+    def exists(self, table: str) -> bool:
+        return DeltaTable.is_deltatable(self.uri(table))
+
+    def table(self, table: str) -> DeltaTable | None:
+        return DeltaTable(self.uri(table)) if self.exists(table) else None
+
+    def arrow(self, table: str, columns: list[str] | None = None, filters=None) -> pa.Table | None:
+        dt = self.table(table)
+        if dt is None:
+            return None
+        return dt.to_pyarrow_table(columns=columns, filters=filters)
+
+    def pandas(self, table: str, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
+        data = self.arrow(table, columns, filters)
+        return data.to_pandas() if data is not None else pd.DataFrame(columns=columns or [])
