@@ -49,13 +49,9 @@ def main() -> None:
     times = {}
     for engine in engines:
         if engine == "spark":
-            from pyspark.sql import SparkSession
+            from podcast_assets.resources.spark import local_spark_session
 
-            from podcast_assets.resources.spark import spark_config
-            builder = SparkSession.builder
-            for k, v in spark_config(s).items():
-                builder = builder.config(k, v)
-            spark = builder.getOrCreate()
+            spark = local_spark_session(s)
         t0 = time.perf_counter()
         u, v = fit(data, params, engine, spark)
         times[engine] = time.perf_counter() - t0

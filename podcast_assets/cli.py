@@ -143,14 +143,9 @@ def _recommend_offline(args) -> int:
         return 2
     spark = None
     if args.engine == "spark":
-        from pyspark.sql import SparkSession
+        from podcast_assets.resources.spark import local_spark_session
 
-        from podcast_assets.resources.spark import spark_config
-
-        builder = SparkSession.builder
-        for k, v in spark_config(s).items():
-            builder = builder.config(k, v)
-        spark = builder.getOrCreate()
+        spark = local_spark_session(s)
     params = AlsParams(s.ALS_RANK, s.ALS_ITERATIONS, s.ALS_REG, s.ALS_ALPHA, s.ALS_CONFIDENCE)
     model = train(df, params, args.engine, spark, evaluate_first=False)
     out = model.top_n(args.top_n)

@@ -6,6 +6,7 @@ import numpy as np
 from deltalake import DeltaTable
 
 from podcast_assets.core.knn import topk
+from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.settings import Settings
 
 
@@ -28,11 +29,7 @@ def neighbours_from_mongo(client, settings: Settings, episode_id: str, k: int) -
 
 
 def neighbours_from_vectors(settings: Settings, episode_id: str, k: int) -> list[dict]:
-    uri = settings.delta_path("vectors")
-    if not DeltaTable.is_deltatable(uri):
-        return []
-    v = DeltaTable(uri).to_pandas(filters=[("model", "=", settings.MODEL_NAME)])
-    v = v.sort_values("created_at").drop_duplicates("episode_id", keep="last")
+    v = DeltaTables(root=str(settings.delta_dir)).latest_vectors(settings.MODEL_NAME)
     me = v[v["episode_id"] == episode_id]
     if me.empty:
         return []

@@ -71,11 +71,6 @@ def als_beats_popularity() -> dg.AssetCheckResult:
                                metadata={"als_ndcg@10": als, "popularity_ndcg@10": pop})
 
 
-def _latest_model():
-    version, arrays, docs = load_version(model_root())
-    return version, arrays, docs
-
-
 def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: str, context) -> dict:
     s = get_settings()
     with mongo.client() as client:
@@ -91,7 +86,7 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
                          delta: DeltaTables) -> dg.MaterializeResult:
     """Top-N per user from the latest model, never an engaged episode, to ``recommendations.als_top_n``."""
     s = get_settings()
-    version, arrays, docs = _latest_model()
+    version, arrays, docs = load_version(model_root())
     seen = _seen_matrix(delta, docs)
     idx, scores = recommend(arrays["user_factors"], arrays["item_factors"], seen, s.TOP_N)
     rows = [{"user_id": docs["users"][u], "new_episode_id": docs["items"][i], "als_score": float(sc),
@@ -122,10 +117,9 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     """ALS blended with content similarity to each user's history; content or popularity for users
     with little history, so nobody gets nothing."""
     s = get_settings()
-    version, arrays, docs = _latest_model()
+    version, arrays, docs = load_version(model_root())
     history = engagement_totals(delta)
-    vectors = delta.pandas("vectors", ["episode_id", "embedding", "created_at", "model"], filters=[("model", "=", s.MODEL_NAME)])
-    vectors = vectors.sort_values("created_at").drop_duplicates("episode_id", keep="last")
+    vectors = delta.latest_vectors(s.MODEL_NAME)
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], history,
                         vectors, s.TOP_N, s.HYBRID_CONTENT_WEIGHT, s.MIN_HISTORY)
     for row in rows:

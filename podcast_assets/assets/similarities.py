@@ -55,12 +55,6 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
                                           "dimensions": int(vectors.shape[1]), "model": embedder.model_name})
 
 
-def latest_vectors(delta: DeltaTables, model: str) -> pd.DataFrame:
-    v = delta.pandas("vectors", ["episode_id", "embedding", "model", "created_at", "batch_id"],
-                     filters=[("model", "=", model)])
-    return v.sort_values("created_at", kind="stable").drop_duplicates("episode_id", keep="last").reset_index(drop=True)
-
-
 def split_new_and_history(v: pd.DataFrame, recompute_all: bool, within_batch_if_empty: bool):
     if v.empty:
         return v, v
@@ -90,7 +84,7 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
                          spark: LazyPySparkResource) -> pd.DataFrame:
     """Top-K cosine neighbours of the newest vectors among the history of the same model."""
     model = get_settings().MODEL_NAME
-    new, hist = split_new_and_history(latest_vectors(delta, model), config.recompute_all, config.within_batch_if_empty)
+    new, hist = split_new_and_history(delta.latest_vectors(model), config.recompute_all, config.within_batch_if_empty)
     if new.empty or hist.empty:
         context.log.info("no vectors to compare")
         return pd.DataFrame(columns=["new_episode_id", "historical_episode_id", "model"])

@@ -33,3 +33,10 @@ class DeltaTables(dg.ConfigurableResource):
     def pandas(self, table: str, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
         data = self.arrow(table, columns, filters)
         return data.to_pandas() if data is not None else pd.DataFrame(columns=columns or [])
+
+    def latest_vectors(self, model: str) -> pd.DataFrame:
+        """The newest embedding of each episode for ``model`` (re-embedding appends, never replaces)."""
+        v = self.pandas("vectors", ["episode_id", "embedding", "model", "created_at", "batch_id"],
+                        filters=[("model", "=", model)])
+        return (v.sort_values("created_at", kind="stable").drop_duplicates("episode_id", keep="last")
+                .reset_index(drop=True))

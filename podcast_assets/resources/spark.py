@@ -36,3 +36,14 @@ def spark_resource(settings: Settings) -> LazyPySparkResource:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     return LazyPySparkResource(spark_config=spark_config(settings))
+
+
+def local_spark_session(settings: Settings):
+    """A Spark session outside Dagster (CLI, benchmarks) with the same configuration as the resource."""
+    from pyspark.sql import SparkSession
+
+    spark_resource(settings)  # sets the Python executables for the workers
+    builder = SparkSession.builder
+    for key, value in spark_config(settings).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
