@@ -29,7 +29,6 @@ setup() {
 
 cmd="${1:-demo}"; shift || true
 setup
-export HF_HUB_OFFLINE=1
 case "$cmd" in
   setup) ;;
   demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;

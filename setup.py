@@ -1,6 +1,6 @@
 from setuptools import find_packages, setup
 
-# Pins: the Dagster family moves together (DESIGN.md §5); delta-spark 4.4.1 needs pyspark<=4.2.0;
+# Pins: the Dagster family moves together (docs/architecture.md); delta-spark 4.4.1 needs pyspark<=4.2.0;
 # dagster-deltalake-pandas needs pandas<3. torch is installed first from the machine's CPU build.
 setup(
     name="podcast_assets",
@@ -40,7 +40,7 @@ setup(
         "nx-27017==0.8.1",
     ],
     extras_require={
-        "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0", "playwright==1.65.2", "ruff"],
+        "dev": ["pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0", "playwright==1.65.2", "ruff==0.17.6"],
     },
     entry_points={"console_scripts": ["podcast-assets=podcast_assets.cli:main"]},
 )

@@ -12,11 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from podcast_assets.core.event_ingest import ingest_range
-from podcast_assets.core.events import generate
+from podcast_assets.events.assets import ingest_range
+from podcast_assets.events.generator import generate
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.kafka import KafkaResource
-from podcast_assets.settings import get_settings
+from podcast_assets.settings import settings_from_env
 
 
 def free_port() -> int:
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = get_settings(PODCAST_DATA_DIR=tmp, KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}",
+        settings = settings_from_env(PODCAST_DATA_DIR=tmp, KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}",
                                 MONGO_URI=f"mongodb://127.0.0.1:{free_port()}", PODCAST_INDEX_URL="http://example.invalid/api")
         stack = Stack(settings, with_podcast_index=False)
         stack.up(log=lambda *_: None)
@@ -40,7 +40,7 @@ def main() -> None:
             episodes = {str(i): ("a", "b", "c", "d")[i % 4] for i in range(50)}
             users = max(1, args.events // 100)
             t0 = time.perf_counter()
-            msgs = generate(episodes, users, args.events // users, 1, 2, dt.datetime.now(dt.timezone.utc))
+            msgs = generate(episodes, users, args.events // users, 1, 2, dt.datetime.now(dt.UTC))
             t1 = time.perf_counter()
             kafka.publish("user-events", msgs)
             t2 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Pairs per second of the top-K kernel against plain numpy and against the GEMM floor.
 
 Sizes: 10k new x 10k history and 100k new x 10k history, 384-d unit vectors, K=5.
-- kernel: ``podcast_assets.core.knn.topk`` (blocked matrix product + argpartition)
+- kernel: ``podcast_assets.similarities.knn.topk`` (blocked matrix product + argpartition)
 - plain numpy: full score matrix, ``argsort`` of every row (for 100k, done 10k rows at a time,
   since the full 100k x 10k matrix and its argsort need ~12 GB)
 - GEMM floor: the FLOPs of the score matrix (2·n·m·d) at this machine's measured matmul rate,
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from podcast_assets.core.knn import topk
+from podcast_assets.similarities.knn import topk
 
 
 def unit(n: int, d: int, rng) -> np.ndarray:

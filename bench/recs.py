@@ -1,4 +1,4 @@
-"""Recommender quality and speed on MovieLens (``../shared/data/movielens-latest-small/ratings.csv``).
+"""Recommender quality and speed on MovieLens ``ml-latest-small`` (shipped in ``bench/data/``, see its README).
 
 Temporal split: per user, the latest 20% of ratings are held out. Engagement = the rating.
 Prints NDCG@10 (and precision/recall) and fit time for the local engine, Spark ML ALS and
@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from podcast_assets.core.als import AlsParams, Interactions, popularity
-from podcast_assets.core.evaluation import ranking_metrics, split_holdout
-from podcast_assets.core.recommender import _frame, fit, recommend
-from podcast_assets.settings import get_settings
+from podcast_assets.recommendations.als import (
+    AlsParams,
+    Interactions,
+    fit_local,
+    fit_spark,
+    popularity,
+    recommend,
+)
+from podcast_assets.recommendations.evaluation import ranking_metrics, split_holdout
+from podcast_assets.recommendations.training import _frame
+from podcast_assets.settings import settings_from_env
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "movielens-latest-small" / "ratings.csv"
+DEFAULT = Path(__file__).resolve().parent / "data" / "movielens-latest-small" / "ratings.csv"
 
 
 def main() -> None:
@@ -29,7 +36,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int)
     parser.add_argument("--confidence")
     args = parser.parse_args()
-    s = get_settings()
+    s = settings_from_env()
     params = AlsParams(rank=args.rank or s.ALS_RANK, iterations=args.iterations or s.ALS_ITERATIONS,
                        reg=args.reg if args.reg is not None else s.ALS_REG,
                        alpha=args.alpha if args.alpha is not None else s.ALS_ALPHA,
@@ -51,9 +58,9 @@ def main() -> None:
         if engine == "spark":
             from podcast_assets.resources.spark import local_spark_session
 
-            spark = local_spark_session(s)
+            spark = local_spark_session(s.SPARK_MASTER, s.spark_conf)
         t0 = time.perf_counter()
-        u, v = fit(data, params, engine, spark)
+        u, v = fit_spark(spark, data, params) if engine == "spark" else fit_local(data, params)
         times[engine] = time.perf_counter() - t0
         m = ranking_metrics(lists(_frame(data, *recommend(u, v, data.matrix, 10))), relevant)
         print(f"{engine:<12} ndcg@10 {m['ndcg@10']:.4f}  p@10 {m['precision@10']:.4f}  r@10 {m['recall@10']:.4f}"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from podcast_assets.core.models import whisper_model_path
-from podcast_assets.core.transcribe import load_audio
-from podcast_assets.core.wer import wer
 from podcast_assets.local.podcast_index_server import CATALOG_DIR
+from podcast_assets.resources.bundled_models import whisper_model_path
+from podcast_assets.transcripts.wer import wer
+from podcast_assets.transcripts.whisper import load_audio
 
 
 def build_input(clips: int, out: Path) -> tuple[str, float]:

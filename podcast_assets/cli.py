@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from podcast_assets.settings import get_settings
+from podcast_assets.settings import settings_from_env
 
 
 def _stack(args) -> int:
     from podcast_assets.local.stack import Stack, StackError
 
-    stack = Stack(get_settings())
+    stack = Stack(settings_from_env())
     try:
         if args.action == "up":
             stack.up()
@@ -32,18 +32,18 @@ def _transcribe(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from podcast_assets.core.audio import AudioError, download, to_wav16k
-    from podcast_assets.core.transcription import NotEnglishAudio
-    from podcast_assets.resources.factory import build_resources
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.transcripts.audio import to_wav16k
+    from podcast_assets.transcripts.fetch import AudioError
+    from podcast_assets.transcripts.language import NotEnglishAudio
 
-    settings = get_settings()
-    service = build_resources(settings)["whisper"].service()
+    resources = resources_outside_runs(settings_from_env(), "whisper", "feeds")
+    service = resources["whisper"].pipeline()
     with tempfile.TemporaryDirectory() as tmp:
         try:
             source = Path(args.source)
             if "://" in args.source:
-                source = download(args.source, Path(tmp) / "download", max_bytes=settings.AUDIO_MAX_BYTES,
-                                  timeout=settings.AUDIO_TIMEOUT_SEC)
+                source = resources["feeds"].download_audio(args.source, Path(tmp) / "download")
             elif not source.is_file():
                 print(f"error: no such file {args.source}", file=sys.stderr)
                 return 2
@@ -73,17 +73,24 @@ def _transcribe(args) -> int:
 def _similar(args) -> int:
     import json
 
-    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
-    from podcast_assets.services import episode_titles, neighbours_from_mongo, neighbours_from_vectors
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.resources.mongo import UNAVAILABLE
+    from podcast_assets.similarities.neighbours import merge_directions, neighbours_from_vectors
 
-    settings = get_settings()
+    resources = resources_outside_runs(settings_from_env(), "mongo", "delta", "embedder")
+    mongo, delta, model = resources["mongo"], resources["delta"], resources["embedder"].model_name
     source = "mongodb"
     try:
-        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
-            rows = neighbours_from_mongo(client, settings, args.episode_id, args.k)
+        by_score = [("cosine_similarity", -1)]
+        as_new = mongo.find(mongo.database, "similarities", {"new_episode_id": args.episode_id, "model": model},
+                            by_score, args.k)
+        as_hist = mongo.find(mongo.database, "similarities", {"historical_episode_id": args.episode_id,
+                                                              "model": model}, by_score, args.k)
+        rows = merge_directions(as_new, as_hist, args.k)
     except UNAVAILABLE:
-        rows, source = neighbours_from_vectors(settings, args.episode_id, args.k), "delta vectors (MongoDB unreachable)"
-    titles = episode_titles(settings)
+        rows = neighbours_from_vectors(delta.latest_vectors(model), args.episode_id, args.k)
+        source = "delta vectors (MongoDB unreachable)"
+    titles = delta.titles()
     for r in rows:
         r["title"] = titles.get(r["episode_id"], "")
     if args.json:
@@ -102,18 +109,22 @@ def _similar(args) -> int:
 def _recommend(args) -> int:
     import json
 
-    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
-    from podcast_assets.services import episode_titles, recommendations_from_mongo
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.resources.mongo import UNAVAILABLE
 
-    settings = get_settings()
+    resources = resources_outside_runs(settings_from_env(), "mongo", "delta")
+    mongo = resources["mongo"]
     collection = "hybrid_top_n" if args.hybrid else "als_top_n"
     try:
-        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
-            version, rows = recommendations_from_mongo(client, settings, args.user_id, args.n, collection)
+        # the version the pointer names: never a half-written set
+        version = mongo.current_version(mongo.recommendations_database, collection)
+        rows = [{k: v for k, v in d.items() if k != "_id"} for d in mongo.find(
+            mongo.recommendations_database, collection, {"user_id": args.user_id, "model_version": version},
+            [("rank", 1)], args.n)] if version else []
     except UNAVAILABLE:
-        print(f"error: MongoDB at {MongoResource(uri=settings.MONGO_URI).safe_address} is unreachable", file=sys.stderr)
+        print(f"error: MongoDB at {mongo.safe_address} is unreachable", file=sys.stderr)
         return 2
-    titles = episode_titles(settings)
+    titles = resources["delta"].titles()
     for r in rows:
         r["title"] = titles.get(r["new_episode_id"], "")
     if args.json:
@@ -130,24 +141,27 @@ def _recommend(args) -> int:
 
 
 def _recommend_offline(args) -> int:
+    from functools import partial
+
     import pandas as pd
 
-    from podcast_assets.core.als import AlsParams
-    from podcast_assets.core.recommender import train
+    from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
+    from podcast_assets.recommendations.training import train
 
-    s = get_settings()
+    s = settings_from_env()
     df = pd.read_csv(args.interactions, dtype={"user_id": str, "episode_id": str})
     missing = {"user_id", "episode_id", "engagement"} - set(df.columns)
     if missing:
         print(f"error: {args.interactions} lacks columns {sorted(missing)}", file=sys.stderr)
         return 2
-    spark = None
+    spark, fit = None, fit_local
     if args.engine == "spark":
         from podcast_assets.resources.spark import local_spark_session
 
-        spark = local_spark_session(s)
+        spark = local_spark_session(s.SPARK_MASTER, s.spark_conf)
+        fit = partial(fit_spark, spark)
     params = AlsParams(s.ALS_RANK, s.ALS_ITERATIONS, s.ALS_REG, s.ALS_ALPHA, s.ALS_CONFIDENCE)
-    model = train(df, params, args.engine, spark, evaluate_first=False)
+    model = train(df, params, fit, args.engine, evaluate_first=False)
     out = model.top_n(args.top_n)
     out.to_csv(args.out, index=False)
     if spark is not None:
@@ -165,7 +179,7 @@ def _demo(args) -> int:
     from podcast_assets.demo import Demo, print_summary
     from podcast_assets.local.stack import Stack, StackError
 
-    settings = get_settings()
+    settings = settings_from_env()
     print(f"data dir {settings.data_dir}; Dagster instance {__import__('os').environ['DAGSTER_HOME']}")
     try:
         Stack(settings).up()
@@ -214,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from podcast_assets.instance import ensure_dagster_home
+    from podcast_assets.local.instance import ensure_dagster_home
 
     ensure_dagster_home()
     args = build_parser().parse_args(argv)

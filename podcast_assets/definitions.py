@@ -1,22 +1,28 @@
-"""The one Definitions object of the code location."""
+"""The one Definitions object of the code location, and the one place that reads the environment."""
 
 import dagster as dg
 
-from podcast_assets import jobs
-from podcast_assets.assets import events, ingest, recommender, similarities, transcripts
+from podcast_assets.events import assets as events_assets
+from podcast_assets.events import sensors as events_sensors
+from podcast_assets.ingest import assets as ingest_assets
+from podcast_assets.ingest import sensors as ingest_sensors
+from podcast_assets.recommendations import assets as recommendations_assets
+from podcast_assets.recommendations import checks as recommendations_checks
+from podcast_assets.recommendations import sensors as recommendations_sensors
 from podcast_assets.resources.factory import build_resources
-from podcast_assets.sensors import (
-    daily_engagement_sensor, episode_metadata_sensor, retrain_on_engagement_sensor, user_events_sensor)
-from podcast_assets.settings import get_settings
-
-settings = get_settings()
+from podcast_assets.settings import settings_from_env
+from podcast_assets.similarities import assets as similarities_assets
+from podcast_assets.transcripts import assets as transcripts_assets
+from podcast_assets.transcripts import sensors as transcripts_sensors
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, transcripts, similarities, events, recommender]),
-    asset_checks=[recommender.als_beats_popularity],
-    jobs=[jobs.ingest_job, jobs.episode_transcription_job, jobs.user_events_ingest_job, jobs.daily_engagement_job,
-          jobs.recommendations_job],
-    schedules=[jobs.daily_retrain_schedule],
-    sensors=[episode_metadata_sensor, user_events_sensor, daily_engagement_sensor, retrain_on_engagement_sensor],
-    resources=build_resources(settings),
+    assets=dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
+                                        recommendations_assets]),
+    asset_checks=dg.load_asset_checks_from_modules([recommendations_checks]),
+    jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
+          events_sensors.daily_engagement_job, recommendations_sensors.recommendations_job],
+    schedules=[recommendations_sensors.daily_retrain_schedule],
+    sensors=[transcripts_sensors.episode_metadata_sensor, events_sensors.user_events_sensor,
+             events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor],
+    resources=build_resources(settings_from_env()),
 )

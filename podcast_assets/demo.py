@@ -22,12 +22,11 @@ class Demo:
         import logging
 
         from podcast_assets.definitions import defs
+        from podcast_assets.resources.factory import build_resources
 
         self.quiet = quiet  # the demo prints its own progress; Dagster's step events are in the UI
         if quiet:
             logging.getLogger("dagster").setLevel(logging.WARNING)
-        from podcast_assets.resources.factory import build_resources
-
         self.s, self.instance, self.log = settings, instance, log
         self.assets = list(defs.assets)
         self.resources = build_resources(settings)
@@ -64,7 +63,8 @@ class Demo:
         return time.perf_counter()
 
     def run(self) -> dict:
-        from podcast_assets.sensors import episode_metadata_sensor, user_events_sensor
+        from podcast_assets.events.sensors import user_events_sensor
+        from podcast_assets.transcripts.sensors import episode_metadata_sensor
 
         t = self.stage("1/6 ingest: trending shows and one episode each -> Delta, Kafka, MongoDB")
         r = self.materialize(["trending_podcasts", "episodes", "episode_catalog"])
@@ -128,7 +128,7 @@ class Demo:
         self.log(f"  ({time.perf_counter() - t:.1f}s)")
 
         t = self.stage("5/6 recommendations: ALS (versioned) -> top-N and hybrid -> MongoDB")
-        from podcast_assets.sensors import latest_storage_id
+        from podcast_assets.recommendations.sensors import latest_storage_id
 
         engagement = latest_storage_id(self.instance, "daily_engagement")
         model = latest_storage_id(self.instance, "hybrid_recommendations")
@@ -146,17 +146,16 @@ class Demo:
 
 def summary(settings: Settings) -> dict:
     """Totals per stage, read back from Delta and MongoDB (what a user would check by hand)."""
-    from deltalake import DeltaTable
+    from podcast_assets.recommendations.model_store import versions
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.resources.mongo import UNAVAILABLE
 
-    from podcast_assets.core.model_store import versions
-    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+    resources = resources_outside_runs(settings, "delta", "mongo")
+    delta, mongo = resources["delta"], resources["mongo"]
 
     def rows(table, where=None):
-        uri = settings.delta_path(table)
-        if not DeltaTable.is_deltatable(uri):
-            return 0
-        df = DeltaTable(uri).to_pandas()
-        return int(len(df.query(where))) if where else int(len(df))
+        df = delta.pandas(table)
+        return int(len(df.query(where))) if where and len(df) else int(len(df))
 
     out = {"trending_shows": rows("trending_podcasts"), "episodes": rows("episodes"),
            "transcripts": rows("transcripts", "status == 'transcribed'"),
@@ -165,40 +164,45 @@ def summary(settings: Settings) -> dict:
            "daily_engagement_rows": rows("daily_engagement"),
            "model_versions": len(versions(settings.data_dir / "models" / "als"))}
     try:
-        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
-            out["mongo_episodes"] = client[settings.MONGO_DB]["episodes"].count_documents({})
-            out["mongo_similarities"] = client[settings.MONGO_DB]["similarities"].count_documents({})
-            out["mongo_als_top_n"] = client[settings.MONGO_RECS_DB]["als_top_n"].count_documents({})
-            out["mongo_hybrid_top_n"] = client[settings.MONGO_RECS_DB]["hybrid_top_n"].count_documents({})
+        out["mongo_episodes"] = mongo.count(mongo.database, "episodes")
+        out["mongo_similarities"] = mongo.count(mongo.database, "similarities")
+        out["mongo_als_top_n"] = mongo.count(mongo.recommendations_database, "als_top_n")
+        out["mongo_hybrid_top_n"] = mongo.count(mongo.recommendations_database, "hybrid_top_n")
     except UNAVAILABLE:
         out["mongo"] = "unreachable"
     return out
 
 
 def print_summary(settings: Settings, log=print) -> dict:
-    from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
-    from podcast_assets.services import episode_titles, neighbours_from_mongo, recommendations_from_mongo
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.resources.mongo import UNAVAILABLE
+    from podcast_assets.similarities.neighbours import merge_directions
 
     totals = summary(settings)
     width = max(len(k) for k in totals)
     for k, v in totals.items():
         log(f"  {k:<{width}}  {v}")
-    titles = episode_titles(settings)
+    resources = resources_outside_runs(settings, "mongo", "delta", "embedder")
+    mongo, titles = resources["mongo"], resources["delta"].titles()
+    model, db, recs_db = resources["embedder"].model_name, mongo.database, mongo.recommendations_database
     try:
-        with MongoResource(uri=settings.MONGO_URI, timeout_ms=settings.MONGO_TIMEOUT_MS).client() as client:
-            log("\n  similar episodes (cosine):")
-            firsts = list(client[settings.MONGO_DB]["similarities"].find({"rank": 1}).sort("new_episode_id", 1))
-            for d in firsts[:: max(1, len(firsts) // 4)][:4]:  # spread over the catalog
-                top = neighbours_from_mongo(client, settings, d["new_episode_id"], 1)[0]
-                log(f"    {titles.get(d['new_episode_id'], d['new_episode_id'])[:48]:<48} ~ "
-                    f"{titles.get(top['episode_id'], top['episode_id'])[:48]:<48} {top['similarity']:.2f}")
-            recs_coll = client[settings.MONGO_RECS_DB]["als_top_n"]
-            doc = recs_coll.find_one({"rank": 5}) or recs_coll.find_one({})
-            if doc:
-                version, recs = recommendations_from_mongo(client, settings, doc["user_id"], 5)
-                log(f"\n  recommendations for user {doc['user_id']} (model {version}):")
-                for r in recs:
-                    log(f"    {r['rank']}. {titles.get(r['new_episode_id'], r['new_episode_id'])}  ({r['als_score']:.3f})")
+        log("\n  similar episodes (cosine):")
+        firsts = mongo.find(db, "similarities", {"rank": 1, "model": model}, [("new_episode_id", 1)])
+        for d in firsts[:: max(1, len(firsts) // 4)][:4]:  # spread over the catalog
+            eid = d["new_episode_id"]
+            top = merge_directions(mongo.find(db, "similarities", {"new_episode_id": eid, "model": model}),
+                                   mongo.find(db, "similarities", {"historical_episode_id": eid, "model": model}), 1)[0]
+            log(f"    {titles.get(eid, eid)[:48]:<48} ~ "
+                f"{titles.get(top['episode_id'], top['episode_id'])[:48]:<48} {top['similarity']:.2f}")
+        version = mongo.current_version(recs_db, "als_top_n")
+        doc = next(iter(mongo.find(recs_db, "als_top_n", {"rank": 5, "model_version": version}, limit=1)
+                        or mongo.find(recs_db, "als_top_n", {"model_version": version}, limit=1)), None)
+        if doc:
+            recs = mongo.find(recs_db, "als_top_n", {"user_id": doc["user_id"], "model_version": version},
+                              [("rank", 1)], 5)
+            log(f"\n  recommendations for user {doc['user_id']} (model {version}):")
+            for r in recs:
+                log(f"    {r['rank']}. {titles.get(r['new_episode_id'], r['new_episode_id'])}  ({r['als_score']:.3f})")
     except UNAVAILABLE:
         log("  MongoDB is unreachable: similarities and recommendations wait in the Delta fallback tables")
     log("\n  Open the UI:  dagster dev   (then http://127.0.0.1:3000; same instance: DAGSTER_HOME in ./.env)")

@@ -1,7 +1,9 @@
-"""Every knob of the product, read from the environment in one typed place.
+"""Every deployment knob of the product as one typed object, and its reader for the environment.
 
 Names follow the user's notes (``TOP_K``, ``LIKE_W``...) so that an environment that ran the
-original scripts keeps working. Resources and assets take their values from ``get_settings()``.
+original scripts keeps working. Only ``definitions.py``, the CLI, the local stack and ``bench/``
+call ``settings_from_env()``; ``resources/factory.py`` turns a ``Settings`` into resources,
+and assets see nothing but those resources and their run config.
 """
 
 from __future__ import annotations
@@ -16,17 +18,12 @@ LOCAL_PODCAST_INDEX_URL = "http://127.0.0.1:8765/api/1.0"
 REAL_PODCAST_INDEX_URL = "https://api.podcastindex.org/api/1.0"
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else None
-
-
 @dataclass(frozen=True)
 class Settings:
     # where everything lives
     PODCAST_DATA_DIR: str = "./data"
     KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
-    KAFKA_BATCHING: bool = False  # true for a real cluster; the local broker mishandles batches
+    KAFKA_BATCHING: bool = False
     MONGO_URI: str = "mongodb://127.0.0.1:27017"
     MONGO_DB: str = "podcasts"
     MONGO_RECS_DB: str = "recommendations"
@@ -67,9 +64,7 @@ class Settings:
     OVERLAP: int = 32
     SAFETY_MARGIN: int = 8
     TOP_K: int = 5
-    RECOMPUTE_ALL: bool = False
     WITHIN_BATCH_IF_EMPTY: bool = True
-    BATCH_DATE: str = ""
     KNN_ENGINE: str = "local"  # local | spark
     # listener events
     NUM_USERS: int = 50
@@ -95,6 +90,8 @@ class Settings:
     # Spark
     SPARK_MASTER: str = "local[*]"
     SPARK_CONF: str = ""  # "key=value,key=value"
+    # the names of the fields whose value came from the environment (secrets there become dg.EnvVar)
+    from_environment: frozenset = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def data_dir(self) -> Path:
@@ -111,7 +108,7 @@ class Settings:
     def podcast_index_url(self) -> str:
         if self.PODCAST_INDEX_URL:
             return self.PODCAST_INDEX_URL.rstrip("/")
-        real_key = _env("PODCAST_INDEX_API_KEY") and _env("PODCAST_INDEX_API_SECRET")
+        real_key = {"PODCAST_INDEX_API_KEY", "PODCAST_INDEX_API_SECRET"} <= self.from_environment
         return REAL_PODCAST_INDEX_URL if real_key else LOCAL_PODCAST_INDEX_URL
 
     @property
@@ -119,7 +116,7 @@ class Settings:
         pairs = [p.split("=", 1) for p in self.SPARK_CONF.split(",") if "=" in p]
         return {k.strip(): v.strip() for k, v in pairs}
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
 
@@ -133,16 +130,23 @@ def _convert(raw: str, kind: type):
     return kind(raw)
 
 
-def get_settings(**overrides) -> Settings:
-    """Settings from the environment; ``overrides`` win (tests use them)."""
+def settings_from_env(environ=None, **overrides) -> Settings:
+    """Settings from ``environ`` (default ``os.environ``); ``overrides`` win. Reads, never writes."""
+    environ = os.environ if environ is None else environ
     hints = get_type_hints(Settings)
-    values = {}
+    values, seen = {}, set()
     for f in fields(Settings):
-        raw = _env(f.name)
-        if raw is not None:
-            try:
-                values[f.name] = _convert(raw, hints[f.name])
-            except ValueError as exc:
-                raise ValueError(f"environment variable {f.name}: {exc}") from None
+        raw = environ.get(f.name)
+        if f.name == "from_environment" or raw in (None, ""):
+            continue
+        try:
+            values[f.name] = _convert(raw, hints[f.name])
+        except ValueError as exc:
+            raise ValueError(f"environment variable {f.name}: {exc}") from None
+        seen.add(f.name)
     values.update(overrides)
-    return Settings(**values)
+    return Settings(**values, from_environment=frozenset(seen - set(overrides)))
+
+
+# the defaults, in one place: resource fields take theirs from here (resources/*.py)
+DEFAULTS = Settings()

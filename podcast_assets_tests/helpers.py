@@ -8,10 +8,16 @@ import requests
 
 from podcast_assets.local.podcast_index_server import CATALOG_DIR
 from podcast_assets.resources.factory import build_resources
+from podcast_assets.resources.kafka import KafkaResource
 
 
-def resources_for(settings) -> dict:
-    return build_resources(settings)
+def resources_for(settings, **replace) -> dict:
+    """The deployment's resources for ``settings``; ``replace`` swaps single resources (an engine, say)."""
+    return {**build_resources(settings), **replace}
+
+
+def kafka_for(settings) -> KafkaResource:
+    return resources_for(settings)["kafka"]
 
 
 def catalog() -> dict:
@@ -25,3 +31,13 @@ def topic_of() -> dict[str, str]:
 def control(settings, **body) -> None:
     base = settings.podcast_index_url.rsplit("/api/", 1)[0]
     requests.post(f"{base}/__control", json=body, timeout=5).raise_for_status()
+
+
+def env_for(settings) -> dict[str, str]:
+    """The environment a subprocess (the CLI, dagster's own commands) needs to see ``settings``."""
+    import dataclasses
+    import os
+
+    values = {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)
+              if f.name != "from_environment"}
+    return {**os.environ, **values}

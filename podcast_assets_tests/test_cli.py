@@ -8,7 +8,7 @@ from podcast_assets.local.podcast_index_server import CATALOG_DIR
 def _transcribe(path, tmp_path):
     return subprocess.run([sys.executable, "-m", "podcast_assets.cli", "transcribe", str(path), "--json"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "PODCAST_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1",
+                          env={"PATH": "/usr/bin:/bin", "PODCAST_DATA_DIR": str(tmp_path),
                                "DAGSTER_HOME": str(tmp_path / "dh")})
 
 

@@ -29,13 +29,13 @@ def test_the_graph_and_its_automation():
 def test_secrets_from_the_environment_stay_env_vars(monkeypatch):
     from podcast_assets.resources.factory import build_resources
     from podcast_assets.resources.podcast_index import PodcastIndexResource
-    from podcast_assets.settings import get_settings
+    from podcast_assets.settings import settings_from_env
 
     monkeypatch.setenv("PODCAST_INDEX_API_KEY", "real-key")
     monkeypatch.setenv("PODCAST_INDEX_API_SECRET", "real-secret-123")
     monkeypatch.setenv("MONGO_URI", "mongodb://user:pw@127.0.0.1:27017")
     monkeypatch.delenv("PODCAST_INDEX_URL", raising=False)
-    settings = get_settings()
+    settings = settings_from_env()
     assert settings.podcast_index_url == "https://api.podcastindex.org/api/1.0"  # real credentials, no URL
     resources = build_resources(settings)
     index = resources["podcast_index"]
@@ -49,3 +49,31 @@ def test_secrets_from_the_environment_stay_env_vars(monkeypatch):
         assert podcast_index.api_secret == "real-secret-123"
 
     assert dg.materialize([probe], resources={"podcast_index": index}).success
+
+
+def test_engines_are_resources_chosen_per_deployment():
+    from podcast_assets.resources.engines import AlsEngine, KnnEngine, SparkAlsEngine, SparkKnnEngine
+    from podcast_assets.resources.factory import build_resources
+    from podcast_assets.settings import Settings
+
+    local = build_resources(Settings(TOP_K=7))
+    assert type(local["knn"]) is KnnEngine and type(local["als"]) is AlsEngine and local["knn"].top_k == 7
+    spark = build_resources(Settings(KNN_ENGINE="spark", ALS_ENGINE="spark", ALS_RANK=16))
+    assert isinstance(spark["knn"], SparkKnnEngine) and isinstance(spark["als"], SparkAlsEngine)
+    assert spark["als"].rank == 16 and spark["knn"].name == spark["als"].name == "spark"
+    import pytest
+
+    with pytest.raises(ValueError, match="KNN_ENGINE"):
+        build_resources(Settings(KNN_ENGINE="gpu"))
+
+
+def test_one_source_of_truth_for_the_embedding_model():
+    from podcast_assets.resources.factory import build_resources
+    from podcast_assets.settings import Settings
+
+    resources = build_resources(Settings(MODEL_NAME="some/other-model"))
+    assert resources["embedder"].model_name == "some/other-model"
+    # the assets that write and read vectors all take the embedder resource, none a setting of their own
+    for name in ("episode_embeddings", "episode_similarities", "hybrid_recommendations"):
+        node = defs.resolve_assets_def(name)
+        assert "embedder" in node.required_resource_keys, name

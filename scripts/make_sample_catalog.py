@@ -16,7 +16,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).parent))
-from catalog_scripts import SPANISH, SPANISH_2, TOPICS  # noqa: E402
+from catalog_scripts import SPANISH, SPANISH_2, TOPICS
 
 OUT = Path(__file__).resolve().parents[1] / "podcast_assets" / "local" / "sample_catalog"
 BASE = "{BASE}"  # replaced by the local server with its own address

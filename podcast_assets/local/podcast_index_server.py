@@ -129,7 +129,7 @@ def make_handler(api: Api):
                 return self._send(404, b"not found", "text/plain")
             path = url.path[len(API_PREFIX):]
             with api.lock:
-                api.requests.append({"path": path, "headers": {k: v for k, v in self.headers.items()}})
+                api.requests.append({"path": path, "headers": dict(self.headers.items())})
                 fault = api.faults.pop(0) if api.faults else None
             problem = api.check_auth(self.headers)
             if problem == "agent":
@@ -158,9 +158,9 @@ def make_server(host: str, port: int, key: str, secret: str) -> ThreadingHTTPSer
 
 
 def main() -> None:
-    from podcast_assets.settings import get_settings
+    from podcast_assets.settings import settings_from_env
 
-    s = get_settings()
+    s = settings_from_env()
     parser = argparse.ArgumentParser(description="local Podcast Index API over the sample catalog")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)

@@ -1,10 +1,12 @@
-"""Direct access to the Delta tables under one root, for assets that need a whole table.
+"""The data directory: Delta tables under ``<data dir>/delta`` and the files the assets write beside them.
 
-DESIGN.md §5: loading a partitioned Delta asset through the IO manager is unsafe across
-partitions, so whole-table readers (embeddings, KNN, ALS) read here and declare ``deps``.
+docs/architecture.md: loading a partitioned Delta asset through the IO manager is unsafe across partitions, so
+whole-table readers (embeddings, KNN, ALS) read here and declare ``deps``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -40,3 +42,20 @@ class DeltaTables(dg.ConfigurableResource):
                         filters=[("model", "=", model)])
         return (v.sort_values("created_at", kind="stable").drop_duplicates("episode_id", keep="last")
                 .reset_index(drop=True))
+
+    def titles(self) -> dict[str, str]:
+        """Episode id to episode title, from the ``episodes`` table (empty before the first ingest)."""
+        t = self.pandas("episodes", ["episode_id", "episode_title"])
+        return dict(zip(t["episode_id"], t["episode_title"]))
+
+
+class DataDir(dg.ConfigurableResource):
+    """Files the assets write outside Delta: audio, transcript files, model versions, exports."""
+
+    path: str
+
+    def folder(self, *parts: str) -> Path:
+        """``<data dir>/<parts...>``, created on first use (never at import or resource set-up)."""
+        folder = Path(self.path).expanduser().resolve().joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

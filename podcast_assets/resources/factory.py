@@ -1,49 +1,87 @@
-"""Every resource and IO manager, built from one Settings object (the local default or production)."""
+"""Every resource and IO manager of a deployment, built from one ``Settings`` (local default or production).
+
+Reads no environment: ``definitions.py`` passes the settings it read. A secret or credentialed URI
+that came from the environment is handed over as ``dg.EnvVar``, so Dagster shows its name, never
+its value.
+"""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from podcast_assets.io_managers.delta import delta_io_manager
-from podcast_assets.io_managers.mongo import MongoIOManager
-from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
+from podcast_assets.resources.engines import AlsEngine, KnnEngine, SparkAlsEngine, SparkKnnEngine
+from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.resources.io_managers import MongoIOManager, delta_io_manager
 from podcast_assets.resources.kafka import KafkaResource
+from podcast_assets.resources.listeners import ListenerEventsResource
 from podcast_assets.resources.mongo import MongoResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
 from podcast_assets.resources.spark import spark_resource
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.settings import Settings
 
-
-def from_env(name: str, value: str):
-    """``dg.EnvVar`` when the value came from the environment: the UI and run records then show the
-    variable's name, never a key, secret or credentialed URI."""
-    return dg.EnvVar(name) if os.environ.get(name) == value and value else value
+ENGINES = ("local", "spark")
 
 
-def build_resources(settings: Settings) -> dict:
-    mongo = MongoResource(uri=from_env("MONGO_URI", settings.MONGO_URI), timeout_ms=settings.MONGO_TIMEOUT_MS)
-    resources = {
-        "kafka": KafkaResource(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, batching=settings.KAFKA_BATCHING),
+def secret(settings: Settings, name: str):
+    """``dg.EnvVar(name)`` when the value came from the environment, else the value itself."""
+    return dg.EnvVar(name) if name in settings.from_environment else getattr(settings, name)
+
+
+def _engine(name: str, switch: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(f"{switch}={name!r}: expected one of {', '.join(ENGINES)}")
+    return name
+
+
+def build_resources(s: Settings) -> dict:
+    mongo = MongoResource(uri=secret(s, "MONGO_URI"), timeout_ms=s.MONGO_TIMEOUT_MS, database=s.MONGO_DB,
+                          recommendations_database=s.MONGO_RECS_DB, fallback_dir=str(s.delta_dir))
+    spark = spark_resource(s.SPARK_MASTER, s.spark_conf)
+    knn = {"top_k": s.TOP_K, "within_batch_if_empty": s.WITHIN_BATCH_IF_EMPTY}
+    als = {"rank": s.ALS_RANK, "iterations": s.ALS_ITERATIONS, "reg": s.ALS_REG, "alpha": s.ALS_ALPHA,
+               "confidence": s.ALS_CONFIDENCE, "top_n": s.TOP_N, "hybrid_content_weight": s.HYBRID_CONTENT_WEIGHT,
+               "min_history": s.MIN_HISTORY}
+    return {
+        "kafka": KafkaResource(
+            bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS, batching=s.KAFKA_BATCHING,
+            episode_metadata_topic=s.TOPIC_EPISODE_METADATA, episode_ids_topic=s.TOPIC_EPISODE_IDS,
+            transcripts_topic=s.TOPIC_TRANSCRIPTS, user_events_topic=s.TOPIC_USER_EVENTS,
+            user_events_dlq_topic=s.TOPIC_USER_EVENTS_DLQ, topic_partitions=s.TOPIC_PARTITIONS),
         "mongo": mongo,
-        "delta": DeltaTables(root=str(settings.delta_dir)),
-        "spark": spark_resource(settings),
+        "delta": DeltaTables(root=str(s.delta_dir)),
+        "files": DataDir(path=str(s.data_dir)),
         "podcast_index": PodcastIndexResource(
-            base_url=settings.podcast_index_url, api_key=from_env("PODCAST_INDEX_API_KEY", settings.PODCAST_INDEX_API_KEY),
-            api_secret=from_env("PODCAST_INDEX_API_SECRET", settings.PODCAST_INDEX_API_SECRET), rate_per_sec=settings.PODCAST_INDEX_RATE_PER_SEC,
-            timeout_sec=settings.PODCAST_INDEX_TIMEOUT_SEC, max_retries=settings.PODCAST_INDEX_MAX_RETRIES),
+            base_url=s.podcast_index_url, api_key=secret(s, "PODCAST_INDEX_API_KEY"),
+            api_secret=secret(s, "PODCAST_INDEX_API_SECRET"), rate_per_sec=s.PODCAST_INDEX_RATE_PER_SEC,
+            timeout_sec=s.PODCAST_INDEX_TIMEOUT_SEC, max_retries=s.PODCAST_INDEX_MAX_RETRIES,
+            trending_max=s.TRENDING_MAX, language_prefix=s.LANGUAGE_PREFIX, episodes_per_show=s.EPISODES_PER_SHOW),
+        "feeds": FeedFetcherResource(max_audio_bytes=s.AUDIO_MAX_BYTES, audio_timeout_sec=s.AUDIO_TIMEOUT_SEC),
         "whisper": WhisperResource(
-            model=settings.WHISPER_MODEL, language_model=settings.LANGUAGE_MODEL,
-            compute_type=settings.WHISPER_COMPUTE_TYPE, beam_size=settings.WHISPER_BEAM_SIZE,
-            chunk_minutes=settings.CHUNK_MINUTES, workers=settings.TRANSCRIBE_WORKERS,
-            min_english_probability=settings.MIN_ENGLISH_PROBABILITY, cache_dir=str(settings.data_dir / "models")),
+            model=s.WHISPER_MODEL, language_model=s.LANGUAGE_MODEL, compute_type=s.WHISPER_COMPUTE_TYPE,
+            beam_size=s.WHISPER_BEAM_SIZE, chunk_minutes=s.CHUNK_MINUTES, workers=s.TRANSCRIBE_WORKERS,
+            min_english_probability=s.MIN_ENGLISH_PROBABILITY, use_publisher_transcript=s.USE_PUBLISHER_TRANSCRIPT,
+            cache_dir=str(s.data_dir / "models")),
         "embedder": EmbedderResource(
-            model_name=settings.MODEL_NAME, device=settings.DEVICE, batch_size=settings.BATCH_SIZE,
-            max_tokens=settings.MAX_TOKENS, overlap=settings.OVERLAP, safety_margin=settings.SAFETY_MARGIN),
-        "io_manager": delta_io_manager(settings),
-        "mongo_io_manager": MongoIOManager(mongo=mongo, delta_dir=str(settings.delta_dir)),
+            model_name=s.MODEL_NAME, device=s.DEVICE, batch_size=s.BATCH_SIZE,
+            max_tokens=s.MAX_TOKENS, overlap=s.OVERLAP, safety_margin=s.SAFETY_MARGIN),
+        "listeners": ListenerEventsResource(
+            num_users=s.NUM_USERS, events_per_user=s.EVENTS_PER_USER, users_seed=s.EVENTS_SEED,
+            malformed_share=s.MALFORMED_SHARE, like_w=s.LIKE_W, complete_w=s.COMPLETE_W, skip_w=s.SKIP_W,
+            pause_sec_cap=s.PAUSE_SEC_CAP),
+        "knn": SparkKnnEngine(spark=spark, **knn) if _engine(s.KNN_ENGINE, "KNN_ENGINE") == "spark"
+        else KnnEngine(**knn),
+        "als": SparkAlsEngine(spark=spark, **als) if _engine(s.ALS_ENGINE, "ALS_ENGINE") == "spark"
+        else AlsEngine(**als),
+        "io_manager": delta_io_manager(str(s.data_dir)),
+        "mongo_io_manager": MongoIOManager(mongo=mongo),
     }
-    return resources
+
+
+def resources_outside_runs(settings: Settings, *keys: str) -> dict:
+    """The named resources with their ``dg.EnvVar`` fields resolved, for code that is not a Dagster run
+    (the CLI, the demo's summary): Dagster resolves them only inside runs."""
+    built = build_resources(settings)
+    return {key: built[key].process_config_and_initialize() for key in keys}

@@ -16,6 +16,8 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pydantic import Field
 
+from podcast_assets.settings import DEFAULTS as D
+
 
 class KafkaUnavailable(RuntimeError):
     pass
@@ -32,12 +34,21 @@ class Record:
 
 
 class KafkaResource(dg.ConfigurableResource):
+    """The cluster and the topics the product uses on it (deployment facts, set in ``definitions.py``)."""
+
     bootstrap_servers: str = Field(description="host:port[,host:port]")
     client_id: str = "podcast-assets"
     request_timeout_ms: int = 10_000
-    # The local Tansu broker keeps only the first record of a multi-record batch (seen here: 200
-    # sends with linger_ms=50 left end offset 1), so batching is off unless the cluster is real.
-    batching: bool = False
+    # The local Tansu broker stores batched records but reports the high watermark as the last
+    # batch's base offset + 1, so end offsets under-count after a multi-record batch; until readers
+    # find the true end themselves, producers send one record per request unless told otherwise.
+    batching: bool = D.KAFKA_BATCHING
+    episode_metadata_topic: str = D.TOPIC_EPISODE_METADATA
+    episode_ids_topic: str = D.TOPIC_EPISODE_IDS
+    transcripts_topic: str = D.TOPIC_TRANSCRIPTS
+    user_events_topic: str = D.TOPIC_USER_EVENTS
+    user_events_dlq_topic: str = D.TOPIC_USER_EVENTS_DLQ
+    topic_partitions: int = D.TOPIC_PARTITIONS
 
     def _common(self) -> dict:
         return {"bootstrap_servers": self.bootstrap_servers.split(","), "client_id": self.client_id,
@@ -73,8 +84,9 @@ class KafkaResource(dg.ConfigurableResource):
         return self._connect(KafkaConsumer, enable_auto_commit=False, group_id=None,
                              consumer_timeout_ms=2000, fetch_max_wait_ms=200)
 
-    def ensure_topics(self, topics: list[str], partitions: int = 4) -> list[str]:
-        """Create the topics that do not exist yet; returns the ones created."""
+    def ensure_topics(self, topics: list[str], partitions: int | None = None) -> list[str]:
+        """Create the topics that do not exist yet (``topic_partitions`` each); returns the ones created."""
+        partitions = partitions or self.topic_partitions
         admin = self._connect(KafkaAdminClient)
         try:
             existing = set(admin.list_topics())

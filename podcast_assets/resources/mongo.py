@@ -1,34 +1,72 @@
-"""MongoDB behind one resource: a client with short timeouts, collections and index creation."""
+"""MongoDB behind one resource: the server, the databases, and the one write path (``MongoSink``).
+
+Every write to MongoDB, by the IO manager or by an asset that publishes a versioned set, goes
+through ``write`` / ``publish``: idempotent upserts, a Delta fallback when the server is down,
+and the replay of that fallback on the next write.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 from pydantic import Field
 from pymongo import MongoClient
-from pymongo.collection import Collection
-from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError  # noqa: F401
 
-# Errors that mean "MongoDB is not there right now" (as opposed to a bad document).
-UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
+from podcast_assets.resources.mongo_sink import (
+    UNAVAILABLE,
+    MongoSink,
+    WriteReport,
+    current_version,
+    publish_version,
+)
+from podcast_assets.settings import DEFAULTS as D
+
+__all__ = ["UNAVAILABLE", "MongoResource", "WriteReport"]
 
 
 class MongoResource(dg.ConfigurableResource):
     uri: str = Field(description="mongodb:// connection string; may carry credentials, never logged")
-    timeout_ms: int = 3000
+    timeout_ms: int = D.MONGO_TIMEOUT_MS
+    database: str = Field(default=D.MONGO_DB, description="episodes catalog and similarities")
+    recommendations_database: str = D.MONGO_RECS_DB
+    fallback_dir: str = Field(description="where Delta fallback tables go while MongoDB is down")
 
     def client(self) -> MongoClient:
         return MongoClient(self.uri, serverSelectionTimeoutMS=self.timeout_ms,
                            connectTimeoutMS=self.timeout_ms, socketTimeoutMS=max(self.timeout_ms * 10, 30000))
-
-    def collection(self, client: MongoClient, db: str, name: str) -> Collection:
-        return client[db][name]
-
-    def ensure_indexes(self, coll: Collection, indexes: list[list[tuple[str, int]]]) -> None:
-        for keys in indexes:
-            coll.create_index(keys)
 
     @property
     def safe_address(self) -> str:
         """The host part of the URI without credentials, for logs and metadata."""
         rest = self.uri.split("://", 1)[-1]
         return rest.rsplit("@", 1)[-1].split("/", 1)[0]
+
+    def write(self, db: str, collection: str, docs: list[dict],
+              indexes: list[list[tuple[str, int]]] = ()) -> WriteReport:
+        """Upsert ``docs`` (with deterministic ``_id``s) after replaying any fallback rows."""
+        def create_indexes(coll):
+            for keys in indexes:
+                coll.create_index([tuple(k) for k in keys])
+
+        with self.client() as client:
+            return MongoSink(client, db, collection, self.fallback_dir).write(docs, before_write=create_indexes)
+
+    def publish(self, db: str, collection: str, docs: list[dict], version: str) -> WriteReport:
+        """Write a complete versioned set, then switch the pointer readers follow (see ``mongo_sink``)."""
+        with self.client() as client:
+            return publish_version(MongoSink(client, db, collection, self.fallback_dir), docs, version)
+
+    def find(self, db: str, collection: str, query: dict, sort: list[tuple[str, int]] | None = None,
+             limit: int = 0) -> list[dict]:
+        with self.client() as client:
+            cursor = client[db][collection].find(query)
+            if sort:
+                cursor = cursor.sort(sort)
+            return list(cursor.limit(limit))
+
+    def count(self, db: str, collection: str, query: dict | None = None) -> int:
+        with self.client() as client:
+            return client[db][collection].count_documents(query or {})
+
+    def current_version(self, db: str, collection: str) -> str | None:
+        with self.client() as client:
+            return current_version(client, db, collection)

@@ -1,0 +1,126 @@
+"""Implicit-feedback ALS behind one interface: a fast in-process engine (``implicit``) and Spark ML.
+
+Both engines learn user and item factor matrices from (user, item, engagement) rows; scoring,
+exclusion of already-engaged items and top-N are shared numpy code, so the engines differ only in
+how the factors are fitted. Engagement becomes confidence by ``log`` (``alpha * log1p(e)``) or
+``linear`` (``alpha * e``); negative engagement (skips) carries no confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from podcast_assets.similarities.knn import select_top
+
+
+@dataclass(frozen=True)
+class AlsParams:
+    rank: int = 64
+    iterations: int = 15
+    reg: float = 10.0
+    alpha: float = 0.5
+    confidence: str = "log"
+    seed: int = 42
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Interactions:
+    users: list[str]
+    items: list[str]
+    matrix: sp.csr_matrix  # users x items, confidence
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, params: AlsParams, users=None, items=None) -> Interactions:
+        """``df``: user_id, episode_id, engagement (summed here per pair); ids are indexed afresh."""
+        agg = df.groupby(["user_id", "episode_id"], as_index=False)["engagement"].sum()
+        users = users if users is not None else sorted(agg["user_id"].astype(str).unique())
+        items = items if items is not None else sorted(agg["episode_id"].astype(str).unique())
+        u_ix = {u: i for i, u in enumerate(users)}
+        i_ix = {it: j for j, it in enumerate(items)}
+        agg = agg[agg["user_id"].astype(str).isin(u_ix) & agg["episode_id"].astype(str).isin(i_ix)]
+        conf = confidence(agg["engagement"].to_numpy(np.float64), params)
+        keep = conf > 0
+        rows = agg["user_id"].astype(str).map(u_ix).to_numpy()[keep]
+        cols = agg["episode_id"].astype(str).map(i_ix).to_numpy()[keep]
+        m = sp.csr_matrix((conf[keep].astype(np.float32), (rows, cols)), shape=(len(users), len(items)))
+        return cls(list(users), list(items), m)
+
+
+def confidence(engagement: np.ndarray, params: AlsParams) -> np.ndarray:
+    pos = np.clip(engagement, 0, None)
+    if params.confidence == "linear":
+        return params.alpha * pos
+    return params.alpha * np.log1p(pos)
+
+
+def fit_local(data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
+    import warnings
+
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    warnings.filterwarnings("ignore", message="OpenBLAS is configured")  # we limit BLAS threads below
+    model = AlternatingLeastSquares(factors=params.rank, regularization=params.reg, alpha=1.0,
+                                    iterations=params.iterations, random_state=params.seed)
+    with threadpool_limits(1, "blas"):  # implicit's own threads; BLAS threads on top only contend
+        model.fit(data.matrix, show_progress=False)
+    return np.asarray(model.user_factors), np.asarray(model.item_factors)
+
+
+def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
+    import tempfile
+
+    from pyspark.ml.recommendation import ALS
+
+    if spark.sparkContext.getCheckpointDir() is None:  # checkpoints cut ALS's lineage every few iterations
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="als-checkpoints-"))
+    coo = data.matrix.tocoo()
+    frame = pd.DataFrame({"u": coo.row.astype(np.int32), "i": coo.col.astype(np.int32), "c": coo.data.astype(np.float32)})
+    df = spark.createDataFrame(frame)
+    # Spark computes confidence as 1 + alpha * r: give it the engagement-derived values and alpha=1.
+    # It also scales regParam by each user's and item's interaction count (ALS-WR), where implicit
+    # does not, so the same strength of regularisation is reg divided by the mean count per user.
+    per_user = max(1.0, data.matrix.nnz / max(1, data.matrix.shape[0]))
+    als = ALS(rank=params.rank, maxIter=params.iterations, regParam=params.reg / per_user, alpha=1.0,
+              implicitPrefs=True,
+              userCol="u", itemCol="i", ratingCol="c", seed=params.seed, nonnegative=False,
+              coldStartStrategy="drop", checkpointInterval=5)
+    model = als.fit(df)
+    users = np.zeros((len(data.users), params.rank), np.float32)
+    items = np.zeros((len(data.items), params.rank), np.float32)
+    for row in model.userFactors.collect():
+        users[row["id"]] = row["features"]
+    for row in model.itemFactors.collect():
+        items[row["id"]] = row["features"]
+    return users, items
+
+
+def recommend(user_factors: np.ndarray, item_factors: np.ndarray, seen: sp.csr_matrix, n: int,
+              block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``n`` item indices and scores per user, never an item the user already engaged with
+    (``seen`` > 0 or any stored entry). Rows with fewer candidates are padded with -1."""
+    users = len(user_factors)
+    n = min(n, item_factors.shape[0])
+    top_i = np.full((users, n), -1, np.int64)
+    top_s = np.full((users, n), -np.inf, np.float32)
+    for a in range(0, users, block):
+        b = min(a + block, users)
+        scores = user_factors[a:b] @ item_factors.T
+        sub = seen[a:b].tocoo()
+        scores[sub.row, sub.col] = -np.inf
+        top_i[a:b], top_s[a:b] = select_top(np.ascontiguousarray(scores, dtype=np.float32), n)
+    top_i[~np.isfinite(top_s)] = -1
+    return top_i, top_s
+
+
+def popularity(seen: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.asarray((seen > 0).sum(axis=0)).ravel().astype(np.float32)
+    pseudo_users = np.ones((seen.shape[0], 1), np.float32)
+    return recommend(pseudo_users, counts[:, None], seen, n)

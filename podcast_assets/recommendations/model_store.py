@@ -1,0 +1,55 @@
+"""Versioned model artefacts: each training gets a new directory; ``LATEST`` moves only when it is complete.
+
+A version directory is written under a temporary name and renamed into place, so a half-written
+version is never visible; earlier versions are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+
+def new_version() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def save_version(root: Path, arrays: dict[str, np.ndarray], documents: dict[str, object]) -> str:
+    root.mkdir(parents=True, exist_ok=True)
+    version = new_version()
+    tmp = root / f".{version}.partial"
+    tmp.mkdir()
+    for name, arr in arrays.items():
+        np.save(tmp / f"{name}.npy", arr)
+    for name, doc in documents.items():
+        (tmp / f"{name}.json").write_text(json.dumps(doc, indent=1, default=str))
+    (tmp / "COMPLETE").write_text(version)
+    os.replace(tmp, root / version)
+    pointer = root / ".LATEST.tmp"
+    pointer.write_text(version)
+    os.replace(pointer, root / "LATEST")
+    return version
+
+
+def latest_version(root: Path) -> str | None:
+    pointer = root / "LATEST"
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def load_version(root: Path, version: str | None = None) -> tuple[str, dict[str, np.ndarray], dict[str, object]]:
+    version = version or latest_version(root)
+    if not version or not (root / version / "COMPLETE").exists():
+        raise FileNotFoundError(f"no complete model version under {root}")
+    folder = root / version
+    arrays = {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("*.npy")}
+    docs = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    return version, arrays, docs
+
+
+def versions(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "COMPLETE").exists()) if root.exists() else []

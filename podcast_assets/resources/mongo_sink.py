@@ -1,0 +1,138 @@
+"""Idempotent upserts into MongoDB, with a Delta fallback table and its replay (used by ``mongo.py``).
+
+Each document gets a deterministic ``_id`` built from its key fields, so writing the same rows
+again replaces them instead of duplicating them. When MongoDB cannot be reached the same rows are
+appended to ``delta/fallback_<db>_<collection>`` (documents as Extended JSON, so any shape fits);
+the next write to that collection replays them first and deletes exactly the replayed rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from bson import json_util
+from deltalake import DeltaTable, write_deltalake
+from pymongo import MongoClient, ReplaceOne
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+# Errors that mean "MongoDB is not there right now" (as opposed to a bad document).
+UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
+
+FALLBACK_SCHEMA = pa.schema([("_id", pa.string()), ("doc", pa.string()), ("written_at", pa.timestamp("us", "UTC"))])
+
+
+def _plain(value):
+    """numpy/pandas scalars and arrays to what BSON can store."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def to_documents(rows, keys: list[str]) -> list[dict]:
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    docs = []
+    for rec in records:
+        doc = {k: _plain(v) for k, v in rec.items()}
+        missing = [k for k in keys if doc.get(k) is None]
+        if missing:
+            raise ValueError(f"document lacks key field(s) {missing}: {str(doc)[:200]}")
+        doc["_id"] = "|".join(str(doc[k]) for k in keys)
+        docs.append(doc)
+    return docs
+
+
+@dataclass
+class WriteReport:
+    status: str  # "mongo" | "fallback"
+    written: int
+    replayed: int = 0
+    fallback_rows: int = 0
+    fallback_table: str = ""
+    error: str = ""
+
+
+class MongoSink:
+    def __init__(self, client: MongoClient, db: str, collection: str, delta_dir: str, batch: int = 1000):
+        self.client, self.db, self.collection, self.batch = client, db, collection, batch
+        self.fallback_path = f"{delta_dir}/fallback_{db}_{collection}"
+
+    @property
+    def coll(self):
+        return self.client[self.db][self.collection]
+
+    def _upsert(self, docs: list[dict]) -> None:
+        for i in range(0, len(docs), self.batch):
+            ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs[i:i + self.batch]]
+            self.coll.bulk_write(ops, ordered=True)
+
+    def pending(self) -> pd.DataFrame:
+        if not DeltaTable.is_deltatable(self.fallback_path):
+            return pd.DataFrame(columns=FALLBACK_SCHEMA.names)
+        return DeltaTable(self.fallback_path).to_pandas().sort_values("written_at", kind="stable")
+
+    def replay(self) -> int:
+        """Upsert the fallback rows into MongoDB, then delete exactly those rows from the fallback."""
+        rows = self.pending()
+        if rows.empty:
+            return 0
+        self._upsert([json_util.loads(d) for d in rows["doc"]])
+        cutoff = rows["written_at"].max().isoformat()
+        DeltaTable(self.fallback_path).delete(f"written_at <= '{cutoff}'")
+        return len(rows)
+
+    def _fallback(self, docs: list[dict]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        table = pa.table({"_id": [d["_id"] for d in docs], "doc": [json_util.dumps(d) for d in docs],
+                          "written_at": [now] * len(docs)}, schema=FALLBACK_SCHEMA)
+        write_deltalake(self.fallback_path, table, mode="append")
+
+    def write(self, docs: list[dict], before_write=None) -> WriteReport:
+        """Replay what an earlier outage left, then upsert ``docs``; on an outage keep them in Delta."""
+        try:
+            replayed = self.replay()
+            if before_write:
+                before_write(self.coll)
+            self._upsert(docs)
+            return WriteReport("mongo", len(docs), replayed=replayed)
+        except UNAVAILABLE as exc:
+            self._fallback(docs)
+            return WriteReport("fallback", 0, fallback_rows=len(docs), fallback_table=self.fallback_path,
+                               error=type(exc).__name__)
+
+
+POINTERS = "current_versions"
+
+
+def publish_version(sink: MongoSink, docs: list[dict], version: str) -> WriteReport:
+    """Write a complete new set (documents carry ``model_version``), then switch the pointer that
+    readers follow, then delete older sets: a reader never sees a half-written set."""
+
+    report = sink.write(docs)
+    if report.status != "mongo":
+        return report
+    try:
+        db = sink.client[sink.db]
+        db[POINTERS].replace_one({"_id": sink.collection}, {"_id": sink.collection, "model_version": version},
+                                 upsert=True)
+        db[sink.collection].delete_many({"model_version": {"$ne": version}})
+    except UNAVAILABLE as exc:  # the new set is complete; the switch is redone by the next publish
+        report.error = f"pointer switch failed: {type(exc).__name__}"
+    return report
+
+
+def current_version(client: MongoClient, db: str, collection: str) -> str | None:
+    doc = client[db][POINTERS].find_one({"_id": collection})
+    return doc["model_version"] if doc else None

@@ -1,0 +1,91 @@
+"""Content similarity: transcript embeddings to Delta, top-K neighbours to MongoDB (Delta fallback)."""
+
+import datetime as dt
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from deltalake import write_deltalake
+
+from podcast_assets.common.delta_writes import update
+from podcast_assets.common.previews import markdown_preview
+from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.embedder import EmbedderResource
+from podcast_assets.resources.engines import KnnEngine
+from podcast_assets.similarities.neighbours import neighbour_rows, split_new_and_history
+
+VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), ("embedding", pa.list_(pa.float32())),
+                           ("model", pa.string()), ("created_at", pa.timestamp("us", "UTC")), ("batch_id", pa.string())])
+
+
+class EmbeddingConfig(dg.Config):
+    recompute_all: bool = False  # embed every transcript again, not only those not yet analysed
+    batch_date: str = ""  # "YYYY-MM-DD": only transcripts of that date
+
+
+@dg.asset(group_name="similarities", deps=["transcripts"], kinds={"deltalake", "pytorch"})
+def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
+                       delta: DeltaTables) -> dg.MaterializeResult:
+    """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
+    to Delta ``vectors``; the transcripts are marked ``analyzed`` only after the vectors commit."""
+    t = delta.pandas("transcripts", ["episode_id", "transcript", "date", "status", "analyzed", "created_at"])
+    todo = t[t["status"] == "transcribed"]
+    if not config.recompute_all:
+        todo = todo[~todo["analyzed"].fillna(False).astype(bool)]
+    if config.batch_date:
+        todo = todo[todo["date"] == config.batch_date]
+    if todo.empty:
+        context.log.info("no transcripts to analyse")
+        return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": ""})
+    context.log.info(f"embedding {len(todo)} transcripts with {embedder.model_name}")
+    vectors = embedder.embedder().embed(todo["transcript"].tolist())
+    now = dt.datetime.now(dt.UTC)
+    write_deltalake(delta.uri("vectors"), pa.table({
+        "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
+        "embedding": [v.tolist() for v in vectors], "model": [embedder.model_name] * len(todo),
+        "created_at": [now] * len(todo), "batch_id": [context.run_id] * len(todo)}, schema=VECTOR_SCHEMA), mode="append")
+    ids = ", ".join(f"'{e}'" for e in todo["episode_id"])
+    read_at = pd.Timestamp(todo["created_at"].max()).isoformat()
+    # a transcript replaced since we read it keeps analyzed = false and is embedded next time
+    update(delta.uri("transcripts"), f"episode_id IN ({ids}) AND created_at <= '{read_at}'",
+           {"analyzed": "true", "analyzed_at": f"'{now.isoformat()}'"})
+    return dg.MaterializeResult(metadata={"embedded": len(todo), "batch_id": context.run_id,
+                                          "dimensions": int(vectors.shape[1]), "model": embedder.model_name})
+
+
+class SimilarityConfig(dg.Config):
+    """Per-run overrides; empty fields take the KNN engine's deployment defaults."""
+
+    top_k: int | None = None
+    recompute_all: bool = False  # every vector against every other, not only the newest batch
+    within_batch_if_empty: bool | None = None
+
+
+@dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
+          kinds={"mongodb", "spark"}, metadata={
+              "mongo_collection": "similarities", "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
+              "mongo_indexes": [[["new_episode_id", 1], ["model", 1], ["cosine_similarity", -1]],
+                                [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
+def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityConfig, delta: DeltaTables,
+                         knn: KnnEngine, embedder: EmbedderResource) -> pd.DataFrame:
+    """Top-K cosine neighbours of the newest vectors among the history of the same model."""
+    model, top_k = embedder.model_name, config.top_k or knn.top_k
+    within = knn.within_batch_if_empty if config.within_batch_if_empty is None else config.within_batch_if_empty
+    new, hist = split_new_and_history(delta.latest_vectors(model), config.recompute_all, within)
+    if new.empty or hist.empty:
+        context.log.info("no vectors to compare")
+        return pd.DataFrame(columns=["new_episode_id", "historical_episode_id", "model"])
+    new_ids, hist_ids = new["episode_id"].tolist(), hist["episode_id"].tolist()
+    rows, cols, sims = knn.neighbours(new_ids, np.stack(new["embedding"].to_numpy()), hist_ids,
+                                      np.stack(hist["embedding"].to_numpy()), top_k)
+    out = pd.DataFrame(neighbour_rows(new_ids, hist_ids, rows, cols, sims, top_k, model,
+                                      dt.datetime.now(dt.UTC)))
+    titles = delta.titles()
+    shown = out.assign(new_title=out["new_episode_id"].map(titles), neighbour=out["historical_episode_id"].map(titles))
+    context.add_output_metadata({
+        "pairs": len(out), "new_episodes": len(new), "history": len(hist), "engine": knn.name,
+        "mean_top1_cosine": float(out[out["rank"] == 1]["cosine_similarity"].mean()),
+        "preview": dg.MetadataValue.md(markdown_preview(shown[shown["rank"] == 1],
+                                                        ["new_title", "neighbour", "cosine_similarity"], 20))})
+    return out

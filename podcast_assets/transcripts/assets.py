@@ -1,0 +1,147 @@
+"""Per-episode assets: the audio as WAV mono 16 kHz, and its transcript (Delta, files, Kafka)."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+
+from podcast_assets.common.delta_writes import upsert
+from podcast_assets.resources.delta import DataDir, DeltaTables
+from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.resources.kafka import KafkaResource
+from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+from podcast_assets.resources.whisper import WhisperResource
+from podcast_assets.transcripts.audio import to_wav16k
+from podcast_assets.transcripts.fetch import AudioError
+from podcast_assets.transcripts.file_names import unique_name
+from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
+from podcast_assets.transcripts.language import NotEnglishAudio
+
+episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
+
+TRANSCRIPT_SCHEMA = pa.schema([
+    ("episode_id", pa.string()), ("podcast_title", pa.string()), ("episode_title", pa.string()),
+    ("transcript", pa.string()), ("date", pa.string()), ("status", pa.string()), ("language", pa.string()),
+    ("language_probability", pa.float64()), ("duration", pa.float64()), ("model", pa.string()),
+    ("source", pa.string()), ("file_stem", pa.string()), ("created_at", pa.timestamp("us", "UTC")),
+    ("analyzed", pa.bool_()), ("analyzed_at", pa.string()),
+])
+
+
+class EpisodeConfig(dg.Config):
+    episode_json: str = ""  # the episode-metadata message; empty: look the episode up in Delta / MongoDB
+
+
+def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, config: EpisodeConfig) -> dict:
+    """The message the sensor passed, else the Delta ``episodes`` table, else the Mongo catalog."""
+    if config.episode_json:
+        doc = json.loads(config.episode_json)
+        if str(doc.get("episode_id")) == episode_id:
+            return doc
+    rows = delta.arrow("episodes", filters=[("episode_id", "=", episode_id)])
+    if rows is not None and rows.num_rows:
+        return rows.to_pylist()[-1]
+    try:
+        docs = mongo.find(mongo.database, "episodes", {"episode_id": episode_id}, limit=1)
+    except UNAVAILABLE:
+        docs = []
+    if not docs:
+        raise dg.Failure(f"episode {episode_id} is in neither the episodes table nor the Mongo catalog")
+    return {k: v for k, v in docs[0].items() if k != "_id"}
+
+
+def _wav(files: DataDir, episode_id: str) -> Path:
+    return files.folder("audio") / f"{episode_id}.wav"
+
+
+@dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=["episodes"], kinds={"ffmpeg"})
+def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delta: DeltaTables,
+                  mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
+    """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz."""
+    episode_id = context.partition_key
+    ep = _episode(delta, mongo, episode_id, config)
+    raw = files.folder("audio", "raw") / f"{episode_id}.download"
+    wav = _wav(files, episode_id)
+    try:
+        feeds.download_audio(ep["audio_url"], raw)
+        size = raw.stat().st_size
+        duration = to_wav16k(raw, wav)
+    except AudioError as exc:
+        raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {exc}",
+                         metadata={"audio_url": ep.get("audio_url", "")}) from None
+    finally:
+        raw.unlink(missing_ok=True)
+    context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
+    return dg.MaterializeResult(metadata={"downloaded_bytes": size, "duration_sec": duration,
+                                          "wav": str(wav), "audio_url": ep["audio_url"]})
+
+
+def _taken_names(delta: DeltaTables) -> dict[str, str]:
+    rows = delta.pandas("transcripts", ["episode_id", "file_stem"])
+    return dict(zip(rows["file_stem"], rows["episode_id"]))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+@dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=[episode_audio],
+          kinds={"deltalake", "kafka"})
+def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whisper: WhisperResource,
+                feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir, mongo: MongoResource,
+                kafka: KafkaResource) -> dg.MaterializeResult:
+    """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
+    Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``."""
+    episode_id = context.partition_key
+    ep = _episode(delta, mongo, episode_id, config)
+    wav = _wav(files, episode_id)
+    if not wav.exists():
+        raise dg.Failure(f"no audio for episode {episode_id} at {wav}: materialise episode_audio first")
+    publisher = None
+    if whisper.use_publisher_transcript and ep.get("transcript_url"):
+        text = feeds.transcript_text(ep["transcript_url"])
+        publisher = (text, ep.get("transcript_type") or "") if text is not None else None
+    pipeline = whisper.pipeline()
+    now = dt.datetime.now(dt.UTC)
+    row = {"episode_id": episode_id, "podcast_title": ep.get("podcast_title", ""),
+           "episode_title": ep.get("episode_title", ""), "date": now.date().isoformat(), "created_at": now,
+           "analyzed": False, "analyzed_at": None}
+    try:
+        result = pipeline.transcribe(wav, publisher=publisher, progress=context.log.info)
+    except NotEnglishAudio as skip:
+        context.log.warning(f"episode {episode_id}: {skip}; recorded as skipped, not transcribed")
+        row.update(transcript="", status="skipped_not_english", language=skip.language,
+                   language_probability=skip.probability, duration=0.0, model=whisper.language_model,
+                   source="none", file_stem="")
+        upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
+        return dg.MaterializeResult(metadata={"status": "skipped_not_english", "language": skip.language,
+                                              "language_probability": skip.probability})
+    finally:
+        pipeline.close()
+    stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
+    out = files.folder("transcripts")
+    paths = {"json": out / f"{stem}.json", "vtt": out / f"{stem}.vtt", "podcast_json": out / f"{stem}.podcast.json"}
+    payload = {"episode_id": episode_id, "podcast_title": row["podcast_title"], "episode_title": row["episode_title"],
+               "model": result.model, "source": result.source, **result.as_dict()}
+    _write_atomically(paths["json"], json.dumps(payload, indent=1))
+    _write_atomically(paths["vtt"], to_vtt(result.segments))
+    _write_atomically(paths["podcast_json"], to_podcast_json(result.segments))
+    row.update(transcript=result.text, status="transcribed", language=result.language,
+               language_probability=result.language_probability, duration=result.duration, model=result.model,
+               source=result.source, file_stem=stem)
+    upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
+    kafka.ensure_topics([kafka.transcripts_topic])
+    kafka.publish(kafka.transcripts_topic, [(episode_id, {
+        "episode_id": episode_id, "episode_title": row["episode_title"], "json_path": str(paths["json"]),
+        "vtt_path": str(paths["vtt"]), "delta_table": delta.uri("transcripts"), "language": result.language})])
+    words = len(result.text.split())
+    context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
+    return dg.MaterializeResult(metadata={
+        "status": "transcribed", "words": words, "source": result.source, "model": result.model,
+        "language": result.language, "language_probability": result.language_probability,
+        "duration_sec": result.duration, "json": str(paths["json"]), "vtt": str(paths["vtt"]),
+        "preview": dg.MetadataValue.md(f"> {result.text[:400]}")})

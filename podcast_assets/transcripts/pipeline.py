@@ -1,0 +1,42 @@
+"""From a WAV file to a Transcript: the audio language check, then the publisher's transcript or Whisper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from podcast_assets.transcripts.formats import TranscriptFormatError, parse_transcript
+from podcast_assets.transcripts.language import LanguageDetector, NotEnglishAudio
+from podcast_assets.transcripts.segments import SAMPLE_RATE, Transcript, clean_spacing
+from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions, load_audio
+
+
+class TranscriptionPipeline:
+    """Holds the models (loaded on first use) across episodes; ``close`` ends the worker pool."""
+
+    def __init__(self, options: WhisperOptions, language_model_path: str, model_name: str,
+                 compute_type: str = "int8", min_english_probability: float = 0.5):
+        self.model_name, self.min_english_probability = model_name, min_english_probability
+        self.transcriber = Transcriber(options, model_name=model_name)
+        self.detector = LanguageDetector(language_model_path, compute_type)
+
+    def transcribe(self, wav: Path, publisher: tuple[str, str] | None = None, progress=None) -> Transcript:
+        """Raises NotEnglishAudio for audio in another language (nothing is transcribed then)."""
+        audio = load_audio(wav)
+        duration = round(len(audio) / SAMPLE_RATE, 2)
+        language, probability = self.detector.detect(audio)
+        if language != "en" or probability < self.min_english_probability:
+            raise NotEnglishAudio(language, probability)
+        if publisher:
+            text, kind = publisher
+            try:
+                segments = parse_transcript(text, kind)
+                return Transcript(clean_spacing(" ".join(s.text for s in segments)), segments, language,
+                                  probability, duration, model=f"publisher:{kind}", source="publisher")
+            except TranscriptFormatError as exc:
+                if progress:
+                    progress(f"publisher transcript unusable ({exc}); transcribing instead")
+        text, segments = self.transcriber.transcribe(audio, progress=progress)
+        return Transcript(text, segments, language, probability, duration, model=self.model_name)
+
+    def close(self) -> None:
+        self.transcriber.close()

@@ -1,0 +1,56 @@
+"""The transcription job and the sensor that starts it for each new message on ``episode-metadata``."""
+
+import json
+
+import dagster as dg
+
+from podcast_assets.common.kafka_offsets import dump_cursor, load_cursor, new_ranges
+from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
+from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
+from podcast_assets.transcripts.messages import parse_episode_message
+
+MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
+
+episode_transcription_job = dg.define_asset_job(
+    "episode_transcription_job", selection=[episode_audio, transcripts], partitions_def=episode_partitions,
+    description="Download, convert and transcribe one episode (one dynamic partition).")
+
+
+def _episode_run_config(doc: dict) -> dict:
+    """The message itself goes to both steps, so an episode known only from Kafka can be processed."""
+    config = {"config": {"episode_json": json.dumps(doc)}}
+    return {"ops": {"episode_audio": config, "transcripts": config}}
+
+
+@dg.sensor(job=episode_transcription_job, minimum_interval_seconds=15,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource):
+    """New messages on ``episode-metadata``: one dynamic partition and one run per new episode.
+    The cursor holds the next offset of each partition; no consumer group is involved."""
+    topic = kafka.episode_metadata_topic
+    cursor = load_cursor(context.cursor)
+    try:
+        ranges = new_ranges(cursor, kafka.end_offsets(topic), MAX_MESSAGES_PER_TICK)
+        records = kafka.read_range(topic, ranges, timeout_s=20) if ranges else []
+    except KafkaUnavailable as exc:
+        return dg.SkipReason(f"Kafka unavailable: {exc}")
+    if not ranges:
+        return dg.SkipReason(f"no new messages on {topic}")
+    known = set(context.instance.get_dynamic_partitions(episode_partitions.name))
+    docs: dict[str, dict] = {}
+    malformed = 0
+    for rec in records:
+        doc, problem = parse_episode_message(rec.value)
+        if doc is None:
+            malformed += 1
+            context.log.warning(f"{topic} partition {rec.partition} offset {rec.offset}: skipped, {problem}")
+            continue
+        if doc["episode_id"] not in known:
+            docs.setdefault(doc["episode_id"], doc)
+    cursor.update({p: end for p, (_, end) in ranges.items()})
+    context.log.info(f"{len(records)} messages, {len(docs)} new episodes, {malformed} malformed")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid},
+                                    run_config=_episode_run_config(doc)) for eid, doc in docs.items()],
+        dynamic_partitions_requests=[episode_partitions.build_add_request(list(docs))] if docs else [],
+        cursor=dump_cursor(cursor))

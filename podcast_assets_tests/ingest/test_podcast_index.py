@@ -1,0 +1,83 @@
+"""The client against the local server, which verifies the auth headers as the real API does."""
+
+import hashlib
+import time
+
+import pytest
+import requests
+
+from podcast_assets.ingest.podcast_index import (
+    PodcastIndexAuthError,
+    PodcastIndexClient,
+    PodcastIndexError,
+    auth_headers,
+)
+from podcast_assets_tests.helpers import control
+
+
+def client(settings, secret=None, **kw):
+    return PodcastIndexClient(settings.podcast_index_url, settings.PODCAST_INDEX_API_KEY,
+                              secret or settings.PODCAST_INDEX_API_SECRET, rate_per_sec=0, backoff_base=0.01,
+                              **kw)
+
+
+def test_auth_headers_are_the_documented_signature():
+    h = auth_headers("k", "s", now=1700000000)
+    assert h["X-Auth-Date"] == "1700000000"
+    assert h["Authorization"] == hashlib.sha1(b"ks1700000000").hexdigest()
+    assert h["User-Agent"].startswith("podcast-assets/")
+
+
+def test_server_verifies_the_headers_it_receives(settings):
+    control(settings, reset=True)
+    feeds = client(settings).trending(5)
+    assert len(feeds) == 5
+    base = settings.podcast_index_url.rsplit("/api/", 1)[0]
+    seen = requests.get(f"{base}/__requests", timeout=5).json()[-1]["headers"]
+    expected = hashlib.sha1((settings.PODCAST_INDEX_API_KEY + settings.PODCAST_INDEX_API_SECRET
+                             + seen["X-Auth-Date"]).encode()).hexdigest()
+    assert seen["Authorization"] == expected
+    assert abs(int(seen["X-Auth-Date"]) - time.time()) < 60
+    # the same request unsigned, or from a generic library agent, is refused
+    assert requests.get(f"{settings.podcast_index_url}/podcasts/trending", timeout=5).status_code == 403
+    stale = auth_headers(settings.PODCAST_INDEX_API_KEY, settings.PODCAST_INDEX_API_SECRET, now=time.time() - 600)
+    assert requests.get(f"{settings.podcast_index_url}/podcasts/trending", headers=stale, timeout=5).status_code == 401
+
+
+def test_retries_after_429_and_500(settings):
+    control(settings, reset=True, faults=[{"status": 429}, {"status": 500}, {"status": 503}])
+    warnings = []
+    c = client(settings, log=warnings.append)
+    assert len(c.trending(3)) == 3
+    assert c.requests_made == 4
+    assert [w.split(":")[1].split(",")[0].strip() for w in warnings] == ["HTTP 429", "HTTP 500", "HTTP 503"]
+
+
+def test_gives_up_with_a_clear_error_after_the_retries(settings):
+    control(settings, reset=True, faults=[{"status": 500}] * 3)
+    with pytest.raises(PodcastIndexError, match="failed after 3 attempts: HTTP 500"):
+        client(settings, max_retries=2).trending(3)
+    control(settings, reset=True)
+
+
+def test_malformed_json_is_a_clear_error(settings):
+    control(settings, reset=True, faults=[{"status": "malformed"}])
+    with pytest.raises(PodcastIndexError, match="not JSON"):
+        client(settings).trending(3)
+
+
+def test_slow_answer_times_out_and_is_retried(settings):
+    control(settings, reset=True, faults=[{"slow": 1.5}])
+    c = client(settings, timeout=0.5)
+    assert len(c.trending(2)) == 2
+    assert c.requests_made == 2
+
+
+def test_401_names_the_problem_but_never_the_secret(settings):
+    control(settings, reset=True)
+    secret = "wrong-" + settings.PODCAST_INDEX_API_SECRET
+    with pytest.raises(PodcastIndexAuthError) as err:
+        client(settings, secret=secret).trending(3)
+    message = str(err.value)
+    assert "401" in message and "bad signature" in message
+    assert secret not in message and settings.PODCAST_INDEX_API_SECRET not in message

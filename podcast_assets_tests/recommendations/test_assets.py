@@ -1,0 +1,110 @@
+"""ALS on real engagement from the broker, versioned artefacts, recommendations in MongoDB."""
+
+import json
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+from pymongo import MongoClient
+
+from podcast_assets.common.kafka_offsets import range_key
+from podcast_assets.events.assets import RANGE_TAG, daily_engagement, user_events, user_events_raw
+from podcast_assets.recommendations.assets import als_model, hybrid_recommendations, user_recommendations
+from podcast_assets.recommendations.model_store import versions
+from podcast_assets.similarities.assets import episode_embeddings, episode_similarities
+from podcast_assets_tests.helpers import env_for, resources_for
+
+
+@pytest.fixture(scope="module")
+def env(transcribed):
+    settings, _, resources, _ = transcribed
+    if not DeltaTable.is_deltatable(settings.delta_path("vectors")):  # hybrid needs both
+        assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
+    assert dg.materialize([user_events], resources=resources, run_config={"ops": {"user_events": {"config": {
+        "num_users": 30, "events_per_user": 25, "batch_seed": 5, "malformed_share": 0.0}}}}).success
+    kafka = resources["kafka"]
+    ends = kafka.end_offsets(settings.TOPIC_USER_EVENTS)
+    key = range_key(settings.TOPIC_USER_EVENTS, {p: (0, e) for p, e in ends.items()})
+    raw = dg.materialize([user_events_raw], resources=resources, tags={RANGE_TAG: key})
+    days = raw.asset_materializations_for_node("user_events_raw")[0].metadata["days_touched"].value.split(",")
+    for day in days:
+        assert dg.materialize([daily_engagement], resources=resources, partition_key=day).success
+    return settings, resources
+
+
+def test_two_trainings_leave_two_versions_and_recs_carry_the_latest(env):
+    settings, resources = env
+    root = settings.data_dir / "models" / "als"
+    before = set(versions(root))
+    first = dg.materialize([als_model], resources=resources)
+    second = dg.materialize([als_model, user_recommendations], resources=resources)
+    assert first.success and second.success
+    new = set(versions(root)) - before
+    assert len(new) == 2
+    for v in new:
+        assert {p.name for p in (root / v).iterdir()} >= {"user_factors.npy", "item_factors.npy", "users.json",
+                                                           "items.json", "params.json", "metrics.json", "COMPLETE"}
+    latest = second.asset_materializations_for_node("als_model")[0].metadata["model_version"].value
+    meta = first.asset_materializations_for_node("als_model")[0].metadata
+    assert meta["als_ndcg@10"].value >= 0 and "popularity" in meta["evaluation"].value
+    with MongoClient(settings.MONGO_URI) as client:
+        docs = list(client.recommendations.als_top_n.find({}))
+    assert docs and {d["model_version"] for d in docs} == {latest}
+    assert len({d["user_id"] for d in docs}) == 30
+
+
+def test_no_recommendation_is_an_engaged_episode(env):
+    settings, resources = env
+    assert dg.materialize([als_model, user_recommendations, hybrid_recommendations], resources=resources).success
+    daily = DeltaTable(settings.delta_path("daily_engagement")).to_pandas()
+    engaged = set(zip(daily["user_id"], daily["new_episode_id"]))
+    with MongoClient(settings.MONGO_URI) as client:
+        als = list(client.recommendations.als_top_n.find({}))
+        hybrid = list(client.recommendations.hybrid_top_n.find({}))
+    assert als and hybrid
+    assert not [d for d in als + hybrid if (d["user_id"], d["new_episode_id"]) in engaged]
+    assert {d["strategy"] for d in hybrid} <= {"hybrid", "content", "popularity"}
+
+
+@pytest.mark.slow
+def test_spark_engine_output_has_the_same_shape(env):
+    settings, resources = env
+    local = dg.materialize([als_model], resources=resources)
+    spark = dg.materialize([als_model], resources=resources_for(settings.replace(ALS_ENGINE="spark")))
+    assert local.success and spark.success
+    a = local.asset_materializations_for_node("als_model")[0].metadata
+    b = spark.asset_materializations_for_node("als_model")[0].metadata
+    assert b["engine"].value == "spark"
+    assert (a["users"].value, a["episodes"].value) == (b["users"].value, b["episodes"].value)
+
+
+def test_recommend_cli(env, tmp_path):
+    settings, resources = env
+    assert dg.materialize([als_model, user_recommendations], resources=resources).success
+    with MongoClient(settings.MONGO_URI) as client:
+        user = client.recommendations.als_top_n.find_one({})["user_id"]
+    out = subprocess.run([sys.executable, "-m", "podcast_assets.cli", "recommend", user, "-n", "3", "--json"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={**env_for(settings), "DAGSTER_HOME": str(tmp_path)})
+    doc = json.loads(out.stdout)
+    assert len(doc["recommendations"]) == 3 and doc["model_version"]
+    assert [r["rank"] for r in doc["recommendations"]] == [1, 2, 3] and all(r["title"] for r in doc["recommendations"])
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("spark", marks=pytest.mark.slow)])
+def test_recommend_offline_on_a_csv(engine, tmp_path):
+    rows = [(f"u{u}", f"e{(u * 3 + i) % 20}", float(1 + (u + i) % 4)) for u in range(30) for i in range(6)]
+    pd.DataFrame(rows, columns=["user_id", "episode_id", "engagement"]).to_csv(tmp_path / "in.csv", index=False)
+    out = subprocess.run([sys.executable, "-m", "podcast_assets.cli", "recommend-offline", "--interactions",
+                          str(tmp_path / "in.csv"), "--top-n", "5", "--out", str(tmp_path / "out.csv"),
+                          "--engine", engine], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    recs = pd.read_csv(tmp_path / "out.csv", dtype={"user_id": str, "episode_id": str})
+    assert list(recs.columns) == ["user_id", "episode_id", "score", "rank"]
+    assert len(recs) == 30 * 5 and recs.groupby("user_id")["rank"].apply(list).map(lambda r: r == [1, 2, 3, 4, 5]).all()
+    assert not set(zip(recs["user_id"], recs["episode_id"])) & {(u, e) for u, e, _ in rows}

@@ -1,0 +1,84 @@
+"""Real transcription of the sample episodes with the bundled models."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+from deltalake import DeltaTable
+
+from podcast_assets.transcripts.assets import transcripts
+from podcast_assets.transcripts.wer import wer
+from podcast_assets_tests.helpers import catalog, kafka_for
+
+
+def _episodes():
+    return {str(e["id"]): e for e in catalog()["episodes"]}
+
+
+def _rows(settings):
+    return DeltaTable(settings.delta_path("transcripts")).to_pandas().set_index("episode_id")
+
+
+def test_english_episodes_match_their_script(transcribed):
+    settings, _, _, results = transcribed
+    rows, eps = _rows(settings), _episodes()
+    english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]]
+    assert len(english) == 16
+    for eid in english:
+        score = wer(eps[eid]["script"], rows.loc[eid, "transcript"])
+        assert score < 0.15, (eid, score, rows.loc[eid, "transcript"])
+        assert rows.loc[eid, "status"] == "transcribed"
+        assert rows.loc[eid, "language"] == "en" and rows.loc[eid, "duration"] > 20
+
+
+def test_non_english_audio_is_flagged_not_transcribed(transcribed):
+    settings, _, _, results = transcribed
+    spanish = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "World Kitchen Stories")
+    row = _rows(settings).loc[spanish]
+    assert row["status"] == "skipped_not_english" and row["language"] == "es"
+    assert row["language_probability"] > 0.5 and row["transcript"] == ""
+
+
+def test_publisher_transcript_is_used(transcribed):
+    settings, _, _, _ = transcribed
+    rows = _rows(settings)
+    night_sky = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Night Sky Notes")
+    assert rows.loc[night_sky, "source"] == "publisher"
+    assert rows.loc[night_sky, "model"] == "publisher:text/vtt"
+
+
+def test_files_and_kafka_messages(transcribed):
+    settings, _, _, _ = transcribed
+    rows = _rows(settings)
+    done = rows[rows["status"] == "transcribed"]
+    folder = Path(settings.PODCAST_DATA_DIR) / "transcripts"
+    for eid, row in done.iterrows():
+        doc = json.loads((folder / f"{row['file_stem']}.json").read_text())
+        assert doc["episode_id"] == eid and doc["text"] == row["transcript"]
+        assert (folder / f"{row['file_stem']}.vtt").read_text().startswith("WEBVTT")
+        assert json.loads((folder / f"{row['file_stem']}.podcast.json").read_text())["segments"]
+    kafka = kafka_for(settings)
+    ends = kafka.end_offsets(settings.TOPIC_TRANSCRIPTS)
+    msgs = [json.loads(r.value) for r in kafka.read_range(settings.TOPIC_TRANSCRIPTS, {p: (0, e) for p, e in ends.items()})]
+    assert sorted(m["episode_id"] for m in msgs) == sorted(done.index)
+
+
+def test_broken_audio_fails_the_partition_with_a_clear_message(transcribed):
+    settings, _, _, results = transcribed
+    for title, expected in (("Deep Space Dispatch", "HTTP 404"), ("Static Noise Show", "not decodable audio")):
+        eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == title)
+        result = results[eid]
+        assert not result.success
+        failure = [e for e in result.all_events if e.is_step_failure][0]
+        assert expected in failure.step_failure_data.error.message
+        assert not (Path(settings.PODCAST_DATA_DIR) / "audio" / f"{eid}.wav").exists()
+        assert list((Path(settings.PODCAST_DATA_DIR) / "audio" / "raw").glob("*")) == []
+
+
+def test_rematerialising_replaces_the_row(transcribed):
+    settings, instance, resources, _ = transcribed
+    eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Kitchen Table Talk")
+    before = len(_rows(settings))
+    assert dg.materialize([transcripts], partition_key=eid, instance=instance, resources=resources).success
+    rows = DeltaTable(settings.delta_path("transcripts")).to_pandas()
+    assert len(rows) == before and (rows["episode_id"] == eid).sum() == 1

@@ -1,0 +1,52 @@
+"""Download and conversion against the local server's real files."""
+
+import pytest
+
+from podcast_assets.transcripts.audio import to_wav16k
+from podcast_assets.transcripts.fetch import AudioError, download
+from podcast_assets.transcripts.whisper import load_audio
+
+
+def base(settings):
+    return settings.podcast_index_url.rsplit("/api/", 1)[0]
+
+
+def test_download_and_convert_to_wav_mono_16k(settings, tmp_path):
+    raw = download(f"{base(settings)}/audio/920001-41000001.mp3", tmp_path / "a.mp3", max_bytes=10_000_000)
+    duration = to_wav16k(raw, tmp_path / "a.wav")
+    assert 20 <= duration <= 60
+    audio = load_audio(tmp_path / "a.wav")
+    assert abs(len(audio) / 16000 - duration) < 0.1
+    with open(tmp_path / "a.wav", "rb") as f:
+        header = f.read(44)
+    assert header[22] == 1 and int.from_bytes(header[24:28], "little") == 16000  # mono, 16 kHz
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp3", "a.wav"]
+
+
+def test_dead_url_fails_clearly_and_leaves_nothing(settings, tmp_path):
+    with pytest.raises(AudioError, match="dead audio URL .* HTTP 404"):
+        download(f"{base(settings)}/audio/missing-episode.mp3", tmp_path / "x.mp3", max_bytes=10_000_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_oversized_file_fails_and_leaves_nothing(settings, tmp_path):
+    with pytest.raises(AudioError, match="over the cap|exceeds the cap"):
+        download(f"{base(settings)}/audio/920001-41000001.mp3", tmp_path / "x.mp3", max_bytes=10_000)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_audio_body_is_not_decodable(settings, tmp_path):
+    raw = download(f"{base(settings)}/audio/not-really-audio.mp3", tmp_path / "x.mp3", max_bytes=10_000_000)
+    with pytest.raises(AudioError, match="not decodable audio"):
+        to_wav16k(raw, tmp_path / "x.wav")
+    assert not (tmp_path / "x.wav").exists() and not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_only_http_and_https(tmp_path):
+    with pytest.raises(AudioError, match="only http and https"):
+        download("file:///etc/passwd", tmp_path / "x", max_bytes=100)
+
+
+def test_unreachable_host_is_retried_then_reported(tmp_path):
+    with pytest.raises(AudioError, match="cannot reach"):
+        download("http://127.0.0.1:9/a.mp3", tmp_path / "x", max_bytes=100, timeout=1, retries=1, backoff=0.01)

@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pytest
+
+from podcast_assets.transcripts.file_names import sanitise_title, unique_name
+from podcast_assets.transcripts.formats import (
+    TranscriptFormatError,
+    parse_cues,
+    parse_podcast_json,
+    to_podcast_json,
+    to_vtt,
+)
+from podcast_assets.transcripts.segments import SAMPLE_RATE, Segment, clean_spacing
+from podcast_assets.transcripts.wer import normalise, wer
+from podcast_assets.transcripts.whisper import chunk_bounds, stitch
+
+
+def test_sanitised_names_cannot_escape_the_folder():
+    assert sanitise_title("Why AI Will Change Everything?") == "Why_AI_Will_Change_Everything"
+    assert sanitise_title("../../etc/passwd") == "etc_passwd"
+    assert sanitise_title("...") == "untitled"
+    assert "/" not in sanitise_title("a/b\\c") and len(sanitise_title("x" * 500)) == 100
+
+
+def test_collisions_get_the_episode_id_and_owners_keep_their_name():
+    taken = {"Episode_1": "100"}
+    assert unique_name("Episode 1", "100", taken) == "Episode_1"
+    assert unique_name("Episode 1!", "200", taken) == "Episode_1_200"
+
+
+def test_vtt_round_trip_and_line_length():
+    segs = [Segment(0.0, 4.0, "hello there " * 12), Segment(4.0, 6.5, "second cue")]
+    vtt = to_vtt(segs)
+    assert vtt.startswith("WEBVTT")
+    assert max(len(line) for line in vtt.splitlines()) <= 65
+    back = parse_cues(vtt)
+    assert clean_spacing(" ".join(s.text for s in back)) == clean_spacing(" ".join(s.text for s in segs))
+    assert back[-1].end == 6.5
+
+
+def test_srt_and_podcast_json():
+    srt = "1\n00:00:01,000 --> 00:00:02,500\n<i>Hi</i> there\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n"
+    assert [(s.start, s.text) for s in parse_cues(srt)] == [(1.0, "Hi there"), (3.0, "Bye")]
+    doc = to_podcast_json([Segment(0, 1, "a"), Segment(1, 2, "b")])
+    assert json.loads(doc)["version"] == "1.0.0"
+    assert [s.text for s in parse_podcast_json(doc)] == ["a", "b"]
+    with pytest.raises(TranscriptFormatError):
+        parse_podcast_json('{"segments": [{"body": "no time"}]}')
+    with pytest.raises(TranscriptFormatError):
+        parse_cues("just some text")
+
+
+def test_stitch_orders_pieces_and_shifts_times():
+    text, segs = stitch([(10.0, [Segment(0, 1, " world ,")]), (0.0, [Segment(0, 2, "Hello  ")])])
+    assert text == "Hello world,"
+    assert [(s.start, s.end) for s in segs] == [(0.0, 2.0), (10.0, 11.0)]
+
+
+def test_chunk_cuts_fall_in_pauses():
+    rng = np.random.default_rng(0)
+    speech = lambda sec: rng.normal(0, 0.3, int(sec * SAMPLE_RATE)).astype(np.float32)  # noqa: E731
+    pause = np.zeros(int(0.5 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([speech(55), pause, speech(40), pause, speech(30)])
+    pause_mid = int(55.25 * SAMPLE_RATE)
+    bounds = chunk_bounds(audio, chunk_sec=70, min_chunks=2, gaps=[pause_mid, int(95.75 * SAMPLE_RATE)])
+    assert bounds[0] == (0, pause_mid) and bounds[-1][1] == len(audio)
+    assert all(a < b for a, b in bounds) and all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))
+    quiet = chunk_bounds(audio, chunk_sec=70, min_chunks=2, gaps=[])  # no VAD gaps: quietest frame
+    assert abs(quiet[0][1] - pause_mid) < SAMPLE_RATE // 4
+    assert chunk_bounds(audio[: 30 * SAMPLE_RATE], chunk_sec=60, min_chunks=4) == [(0, 30 * SAMPLE_RATE)]
+
+
+def test_wer_normalises_numbers_and_punctuation():
+    assert normalise("Forty-two, 42%!") == ["forty", "two", "forty", "two", "percent"]
+    assert wer("the cat sat", "The cat sat.") == 0.0
+    assert wer("the cat sat", "the bat sat down") == pytest.approx(2 / 3)
