@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dagster as dg
 import numpy as np
-from dagster_pyspark import LazyPySparkResource
 
 from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
+from podcast_assets.resources.spark import SparkResource
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.similarities.knn import topk
 from podcast_assets.similarities.knn_spark import topk_spark
@@ -35,7 +35,7 @@ class KnnEngine(dg.ConfigurableResource):
 class SparkKnnEngine(KnnEngine):
     """The same kernel inside Spark: history broadcast, new vectors spread over partitions."""
 
-    spark: LazyPySparkResource
+    spark: SparkResource
 
     @property
     def name(self) -> str:
@@ -71,7 +71,7 @@ class AlsEngine(dg.ConfigurableResource):
 class SparkAlsEngine(AlsEngine):
     """Spark ML's ALS (``pyspark.ml``), for interaction tables larger than one machine."""
 
-    spark: LazyPySparkResource
+    spark: SparkResource
 
     @property
     def name(self) -> str:

@@ -6,6 +6,7 @@ touch Spark do not pay ~12 s for it.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from dagster_pyspark import LazyPySparkResource
@@ -19,10 +20,6 @@ def spark_config(master: str = "local[*]", extra: dict[str, str] | None = None) 
         "spark.ui.enabled": "false",
         "spark.driver.memory": "2g",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        # Python workers must be this interpreter, which has the project and its dependencies
-        # (Spark's own settings, so nothing is written to os.environ)
-        "spark.pyspark.python": sys.executable,
-        "spark.pyspark.driver.python": sys.executable,
         # ALS's iterative lineage is serialised recursively; a larger thread stack avoids the
         # intermittent StackOverflowError seen once in CI (ObjectOutputStream.writeObject0 frames)
         "spark.driver.extraJavaOptions": "-Xss64m",
@@ -32,14 +29,30 @@ def spark_config(master: str = "local[*]", extra: dict[str, str] | None = None) 
     return conf
 
 
-def spark_resource(master: str = "local[*]", extra: dict[str, str] | None = None) -> LazyPySparkResource:
-    return LazyPySparkResource(spark_config=spark_config(master, extra))
+def use_this_interpreter_for_workers() -> None:
+    """Spark's Python workers must be this interpreter, which has the project and its dependencies.
+    PySpark reads that only from ``PYSPARK_PYTHON``, so it is set when a session starts, never at import."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+
+
+class SparkResource(LazyPySparkResource):
+    """dagster-pyspark's lazy session, started with this interpreter as the workers' Python."""
+
+    def _init_session(self) -> None:
+        use_this_interpreter_for_workers()
+        super()._init_session()
+
+
+def spark_resource(master: str = "local[*]", extra: dict[str, str] | None = None) -> SparkResource:
+    return SparkResource(spark_config=spark_config(master, extra))
 
 
 def local_spark_session(master: str = "local[*]", extra: dict[str, str] | None = None):
     """A Spark session outside Dagster (CLI, benchmarks) with the same configuration as the resource."""
     from pyspark.sql import SparkSession
 
+    use_this_interpreter_for_workers()
     builder = SparkSession.builder
     for key, value in spark_config(master, extra).items():
         builder = builder.config(key, value)

@@ -24,11 +24,15 @@ def test_english_episodes_match_their_script(transcribed):
     rows, eps = _rows(settings), _episodes()
     english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]]
     assert len(english) == 16
+    scores = {}
     for eid in english:
-        score = wer(eps[eid]["script"], rows.loc[eid, "transcript"])
-        assert score < 0.15, (eid, score, rows.loc[eid, "transcript"])
+        scores[eid] = wer(eps[eid]["script"], rows.loc[eid, "transcript"])
+        # tiny.en int8 decodes one clip (41000021) to 0.13 on some CPUs and 0.155 on others: the
+        # bound per clip leaves room for that, the bound on the mean (about 0.07 here) is the tight one
+        assert scores[eid] < 0.2, (eid, scores[eid], rows.loc[eid, "transcript"])
         assert rows.loc[eid, "status"] == "transcribed"
         assert rows.loc[eid, "language"] == "en" and rows.loc[eid, "duration"] > 20
+    assert sum(scores.values()) / len(scores) < 0.1, scores
 
 
 def test_non_english_audio_is_flagged_not_transcribed(transcribed):
