@@ -12,9 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from podcast_assets.events.assets import ingest_range
+from podcast_assets.events.assets import ingest_topic
 from podcast_assets.events.generator import generate
 from podcast_assets.local.stack import Stack
+from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.settings import settings_from_env
 
@@ -45,15 +46,15 @@ def main() -> None:
             kafka.publish("user-events", msgs)
             t2 = time.perf_counter()
             ends = kafka.end_offsets("user-events")
-            report = ingest_range(kafka, str(Path(tmp) / "raw"), "user-events", "user-events-dlq",
-                                  {p: (0, e) for p, e in ends.items()}, log=lambda *_: None)
+            report = ingest_topic(kafka, DeltaTables(root=str(Path(tmp) / "delta")), "user-events", "user-events-dlq",
+                                  max_per_partition=sum(ends.values()), log=lambda *_: None)
             t3 = time.perf_counter()
         finally:
             stack.down(log=lambda *_: None)
     n = len(msgs)
     print(f"events: {n}, committed rows: {report.valid}")
     print(f"generate:            {n / (t1 - t0):10.0f} events/s")
-    print(f"produce (acks=all):  {n / (t2 - t1):10.0f} events/s")
+    print(f"produce (acks=all, batched): {n / (t2 - t1):10.0f} events/s")
     print(f"read+validate+commit:{n / (t3 - t2):10.0f} events/s")
     print(f"produce -> Delta:    {n / (t3 - t1):10.0f} events/s end to end")
 

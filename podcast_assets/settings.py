@@ -23,7 +23,7 @@ class Settings:
     # where everything lives
     PODCAST_DATA_DIR: str = "./data"
     KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
-    KAFKA_BATCHING: bool = False
+    KAFKA_BATCHING: bool = True
     MONGO_URI: str = "mongodb://127.0.0.1:27017"
     MONGO_DB: str = "podcasts"
     MONGO_RECS_DB: str = "recommendations"

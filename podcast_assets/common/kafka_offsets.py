@@ -1,18 +1,8 @@
-"""Kafka offset bookkeeping for sensors: cursors as ``{partition: next offset}``, ranges to read."""
+"""Kafka offset bookkeeping: sensor cursors, the ranges to read, names for ranges, message bodies."""
 
 from __future__ import annotations
 
 import json
-
-
-def load_cursor(raw: str | None) -> dict[int, int]:
-    if not raw:
-        return {}
-    return {int(p): int(o) for p, o in json.loads(raw).items()}
-
-
-def dump_cursor(cursor: dict[int, int]) -> str:
-    return json.dumps({str(p): o for p, o in sorted(cursor.items())})
 
 
 def new_ranges(cursor: dict[int, int], ends: dict[int, int], max_per_partition: int | None = None) -> dict[int, tuple[int, int]]:
@@ -32,16 +22,6 @@ def range_key(topic: str, ranges: dict[int, tuple[int, int]]) -> str:
     return f"{topic}:" + ",".join(f"{p}@{s}-{e}" for p, (s, e) in sorted(ranges.items()))
 
 
-def parse_range_key(key: str) -> tuple[str, dict[int, tuple[int, int]]]:
-    topic, _, spec = key.rpartition(":")
-    ranges = {}
-    for part in filter(None, spec.split(",")):
-        p, span = part.split("@")
-        s, e = span.split("-")
-        ranges[int(p)] = (int(s), int(e))
-    return topic, ranges
-
-
 def json_object(value: bytes | None) -> tuple[dict | None, str]:
     """A message body as a JSON object, or why it is not one."""
     try:
@@ -51,3 +31,31 @@ def json_object(value: bytes | None) -> tuple[dict | None, str]:
     if not isinstance(doc, dict):
         return None, "not a JSON object"
     return doc, ""
+
+
+def load_topic_cursor(raw: str | None) -> tuple[str | None, dict[int, int], dict[int, str]]:
+    """A sensor cursor: the topic id it was read from, the next offset and the last key per partition.
+    A cursor of plain ``{partition: offset}`` (written before topic ids were kept) loads too."""
+    doc = json.loads(raw) if raw else {}
+    if "offsets" not in doc:
+        return None, {int(p): int(o) for p, o in doc.items()}, {}
+    return (doc.get("topic_id"), {int(p): int(o) for p, o in doc["offsets"].items()},
+            {int(p): str(k) for p, k in doc.get("last_keys", {}).items()})
+
+
+def dump_topic_cursor(topic_id: str | None, offsets: dict[int, int], last_keys: dict[int, str]) -> str:
+    return json.dumps({"topic_id": topic_id, "offsets": {str(p): o for p, o in sorted(offsets.items())},
+                       "last_keys": {str(p): k for p, k in sorted(last_keys.items())}})
+
+
+def recreated(cursor_topic_id: str | None, topic_id: str | None, offsets: dict[int, int], ends: dict[int, int],
+              keys_at_cursor: dict[int, str], last_keys: dict[int, str]) -> str:
+    """Why the topic is not the one the cursor was read from ("" when it is): a new topic id, an end
+    behind the cursor, or a different record (key) just before the cursor."""
+    if cursor_topic_id and topic_id and cursor_topic_id != topic_id:
+        return "the topic id changed"
+    behind = {p: (ends.get(p, 0), o) for p, o in offsets.items() if o > ends.get(p, 0)}
+    if behind:
+        return f"partitions end before the cursor ({behind}: end, cursor)"
+    changed = sorted(p for p, key in keys_at_cursor.items() if p in last_keys and last_keys[p] != key)
+    return f"the records before the cursor of partitions {changed} changed" if changed else ""

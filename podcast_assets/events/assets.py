@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 import pandas as pd
+from deltalake import DeltaTable
 
-from podcast_assets.common.kafka_offsets import parse_range_key, range_key
+from podcast_assets.common.kafka_offsets import range_key
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.events import exactly_once
 from podcast_assets.events.engagement import daily_engagement as aggregate
@@ -17,7 +18,6 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 
-RANGE_TAG = "podcast_assets/offset_range"
 days = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_offset=1)  # end_offset: today is a partition
 
 
@@ -69,63 +69,99 @@ def user_events(context: dg.AssetExecutionContext, config: UserEventsConfig, kaf
         "offsets": dg.MetadataValue.json({str(p): [before.get(p, 0), e] for p, e in after.items()})})
 
 
+MAX_EVENTS_PER_RUN = 200_000  # per partition: a run stays bounded, the sensor asks for the rest
+
+
 @dataclass
 class IngestReport:
-    read: int = 0
+    epoch: int = 0
+    new_epoch: str = ""  # why a new epoch started in this run ("" when it did not)
+    ranges: dict = field(default_factory=dict)
     valid: int = 0
     dead_letters: int = 0
     dead_letters_sent: int = 0
-    skipped_partitions: list[int] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
 
 
-def ingest_range(kafka: KafkaResource, table_uri: str, topic: str, dlq_topic: str,
-                 ranges: dict[int, tuple[int, int]], log=print) -> IngestReport:
-    """One offset range into the raw table exactly once (see ``events/exactly_once.py``)."""
-    committed = exactly_once.committed_offsets(table_uri, topic, ranges)
-    todo, held = exactly_once.plan(table_uri, topic, ranges, committed, kafka.end_offsets(topic))
-    # everything in the requested range is re-read for dead letters, so a crash between the
-    # commit and the dead-letter send is repaired by the retry
-    records = kafka.read_range(topic, ranges)
-    rows, dead = exactly_once.parse_records(records, todo, dt.datetime.now(dt.UTC))
-    report = IngestReport(read=sum(exactly_once.is_new(r, todo) for r in records), valid=len(rows),
-                          dead_letters=sum(exactly_once.is_new(r, todo) for r, _ in dead), skipped_partitions=held,
-                          days=sorted({r["day"].isoformat() for r in rows}))
-    if todo:
-        exactly_once.commit(table_uri, topic, todo, rows)
-    if dead:
-        ends = kafka.end_offsets(dlq_topic)
-        present = exactly_once.dead_letters_present(
-            kafka.read_range(dlq_topic, {p: (0, e) for p, e in ends.items()}) if ends else [], topic)
-        missing = exactly_once.dead_letter_messages(dead, present, topic)
-        kafka.publish(dlq_topic, missing)
-        report.dead_letters_sent = len(missing)
-    log(f"{topic} {ranges}: read {report.read}, {report.valid} valid rows committed, "
-        f"{report.dead_letters} dead letters ({report.dead_letters_sent} sent now), already held partitions {held}")
+def _held_identities(raw: DeltaTable, dlq: DeltaTable | None, epoch: int, held: dict[int, int]) -> dict[int, str]:
+    """What the tables hold at each partition's last ingested offset (event id, or a dead letter's bytes)."""
+    out = {}
+    for p, offset in held.items():
+        where = [("kafka_epoch", "=", epoch), ("kafka_partition", "=", p), ("kafka_offset", "=", offset - 1)]
+        rows = raw.to_pyarrow_table(columns=["event_id"], filters=where).to_pylist()
+        if rows:
+            out[p] = f"event:{rows[0]['event_id']}"
+        elif dlq is not None:
+            dead = dlq.to_pyarrow_table(columns=["value"], filters=where).to_pylist()
+            if dead:
+                out[p] = f"dead:{dead[0]['value']}"
+    return out
+
+
+def ingest_topic(kafka: KafkaResource, delta: DeltaTables, topic: str, dlq_topic: str,
+                 max_per_partition: int = MAX_EVENTS_PER_RUN, log=print) -> IngestReport:
+    """Everything new on ``topic`` since the offsets the raw table holds, exactly once (``exactly_once.py``)."""
+    raw_uri, dlq_uri = delta.uri("user_events_raw"), delta.uri("user_events_dead_letters")
+    raw, dlq = delta.table("user_events_raw"), delta.table("user_events_dead_letters")  # the snapshots we commit on
+    with kafka.reader() as reader:
+        ends = reader.end_offsets(topic)
+        state = exactly_once.read_state(raw, raw_uri, topic, ends)
+        topic_fp = exactly_once.fingerprint(reader.topic_id(topic))
+        held = {p: o for p, o in state.committed.items() if 0 < o <= ends.get(p, 0)}
+        at_kafka = {r.partition: r.value for r in reader.read_range(topic, {p: (o - 1, o) for p, o in held.items()})}
+        mismatches = exactly_once.tail_mismatches(at_kafka, _held_identities(raw, dlq, state.epoch, held)) if raw else []
+        reason = exactly_once.new_epoch_reason(state, topic_fp, ends, mismatches)
+        if reason:
+            log(f"{topic}: new epoch {state.epoch + 1} starts at offset 0: {reason}")
+            state = exactly_once.TableState(state.epoch + 1, topic_fp, {})
+        state.fingerprint = topic_fp if topic_fp is not None else state.fingerprint
+        todo = exactly_once.plan(state.committed, ends, max_per_partition)
+        records = reader.read_range(topic, todo)
+    now = dt.datetime.now(dt.UTC)
+    first, last = days.start.date(), now.date()  # end_offset=1: today is the last partition
+    rows, dead = exactly_once.parse_records(records, todo, state.epoch, now, (first, last))
+    report = IngestReport(state.epoch, reason, todo, len(rows), len(dead), days=sorted({r["day"].isoformat() for r in rows}))
+    if not todo and not reason:
+        return report
+    # dead letters first, under the same offsets: a retry after a crash between the commits skips them
+    dlq_todo = exactly_once.remaining(todo, exactly_once.read_state(dlq, dlq_uri, topic, todo, state.epoch).committed)
+    if dlq_todo:
+        exactly_once.commit(dlq if dlq is not None else dlq_uri, dlq_uri, topic, state, dlq_todo,
+                            exactly_once.within(dead, dlq_todo), exactly_once.DEAD_LETTER_SCHEMA)
+    exactly_once.commit(raw if raw is not None else raw_uri, raw_uri, topic, state, todo, rows, exactly_once.RAW_SCHEMA)
+    report.dead_letters_sent = publish_dead_letters(kafka, delta, topic, dlq_topic)
+    log(f"{topic} epoch {state.epoch} {todo}: {len(rows)} rows and {len(dead)} dead letters committed, "
+        f"{report.dead_letters_sent} dead letters sent to {dlq_topic}")
     return report
 
 
-class RawIngestConfig(dg.Config):
-    offset_range: str = ""  # "<topic>:<p>@<start>-<end>,..."; empty: the run tag, else all not yet held
+def publish_dead_letters(kafka: KafkaResource, delta: DeltaTables, topic: str, dlq_topic: str) -> int:
+    """Every row of the dead-letter table onto the DLQ topic once (those already there are skipped)."""
+    dead = delta.pandas("user_events_dead_letters")
+    if dead.empty:
+        return 0
+    kafka.ensure_topics([dlq_topic])
+    with kafka.reader() as reader:
+        ends = reader.end_offsets(dlq_topic)
+        present = exactly_once.dead_letters_present(reader.read_range(dlq_topic, {p: (0, e) for p, e in ends.items()}), topic)
+    missing = exactly_once.dead_letter_messages(dead.to_dict("records"), present, topic)
+    return kafka.publish(dlq_topic, missing) if missing else 0
 
 
-@dg.asset(group_name="events", deps=[user_events], kinds={"deltalake", "kafka"})
-def user_events_raw(context: dg.AssetExecutionContext, config: RawIngestConfig, kafka: KafkaResource,
-                    delta: DeltaTables) -> dg.MaterializeResult:
-    """Valid events of one Kafka offset range appended to Delta exactly once; malformed ones to the DLQ."""
-    key = config.offset_range or context.run.tags.get(RANGE_TAG, "")
-    if key:
-        topic, ranges = parse_range_key(key)
-    else:  # a manual materialisation: everything up to the current end (held offsets are skipped)
-        topic = kafka.user_events_topic
-        ranges = {p: (0, e) for p, e in kafka.end_offsets(topic).items()}
-    kafka.ensure_topics([kafka.user_events_dlq_topic])
-    report = ingest_range(kafka, delta.uri("user_events_raw"), topic, kafka.user_events_dlq_topic, ranges,
-                          log=context.log.info)
+@dg.asset(group_name="events", deps=[user_events], kinds={"deltalake", "kafka"}, pool="user_events_raw")
+def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, delta: DeltaTables) -> dg.MaterializeResult:
+    """Every valid event on ``user-events`` in Delta exactly once, from the offsets the table holds to the
+    partitions' true ends; malformed ones to ``user_events_dead_letters`` and the DLQ topic."""
+    topic = kafka.user_events_topic
+    kafka.ensure_topics([topic, kafka.user_events_dlq_topic])
+    report = ingest_topic(kafka, delta, topic, kafka.user_events_dlq_topic, log=context.log.info)
+    if report.new_epoch:
+        context.log.warning(f"{topic}: new epoch {report.epoch}: {report.new_epoch}")
     return dg.MaterializeResult(metadata={
-        "range": range_key(topic, ranges), "read": report.read, "rows_committed": report.valid,
-        "dead_letters": report.dead_letters, "dead_letters_sent": report.dead_letters_sent,
-        "already_held_partitions": str(report.skipped_partitions), "days_touched": ",".join(report.days)})
+        "epoch": report.epoch, "new_epoch": report.new_epoch or "no",
+        "range": range_key(topic, report.ranges) if report.ranges else "nothing new",
+        "rows_committed": report.valid, "dead_letters": report.dead_letters,
+        "dead_letters_sent": report.dead_letters_sent, "days_touched": ",".join(report.days)})
 
 
 @dg.asset(group_name="events", partitions_def=days, deps=[user_events_raw], kinds={"deltalake"},

@@ -1,18 +1,26 @@
-"""Exactly once from a Kafka offset range into Delta: the plan, the rows, the commit, the dead letters.
+"""Exactly once from Kafka into Delta: offsets live in the table, committed with the rows.
 
-Every Delta commit records, per Kafka partition, the end offset it covers as a delta-rs app
-transaction (``app_id = <table>:<topic>:<partition>``, ``version = end offset``) in the same atomic
-commit as the rows. Before reading, the committed version tells where each partition really
-starts, so a retried, duplicated or overlapping range adds nothing twice, and a crash before the
-commit loses nothing because the range is read again. Dead letters are reconciled against the
-dead-letter topic (keyed by source partition and offset), so they too land exactly once.
-The Kafka reads and sends are the asset's (``events/assets.py``); this module takes records.
+One writer per topic and table (the ``user_events_raw`` pool has a limit of 1). A run reads, per
+partition, from the offset the table holds to the partition's true end, and commits the rows and
+the new offsets (delta-rs app transactions) in one Delta commit on the snapshot it read them from.
+A run that fails or is killed before the commit leaves the offsets where they were, so the next
+run reads the same records again; a run killed after the commit is not repeated, because the
+offsets moved with the rows. Malformed records go to a dead-letter table under the same offsets,
+committed first, so they too land once.
+
+A topic recreated under the same name (the in-memory local broker restarts empty; a real topic can
+be dropped and created again) starts a new *epoch*: detected by a new topic id, by an end behind the
+held offsets, or by the record before the held offset no longer being the one the table holds. The
+new epoch's offsets start at 0 under app ids that name the epoch. The Kafka reads and sends are
+the asset's (``events/assets.py``); this module takes records and tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
@@ -24,91 +32,148 @@ RAW_SCHEMA = pa.schema([
     ("new_episode_id", pa.string()), ("event", pa.string()), ("device", pa.string()), ("rating", pa.int32()),
     ("position_sec", pa.float64()), ("from_sec", pa.float64()), ("to_sec", pa.float64()),
     ("played_pct", pa.float64()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
-    ("ingested_at", pa.timestamp("us", "UTC")),
+    ("ingested_at", pa.timestamp("us", "UTC")), ("kafka_epoch", pa.int32()),
+])
+DEAD_LETTER_SCHEMA = pa.schema([
+    ("kafka_epoch", pa.int32()), ("kafka_partition", pa.int32()), ("kafka_offset", pa.int64()),
+    ("reason", pa.string()), ("key", pa.string()), ("value", pa.string()), ("ingested_at", pa.timestamp("us", "UTC")),
 ])
 
 
-class OffsetRegression(RuntimeError):
-    """The topic ends before offsets the table already holds: it was recreated (the local broker
-    keeps topics in memory), and new messages would reuse offsets that count as ingested."""
+@dataclass
+class TableState:
+    """What a table holds of a topic: the epoch, the topic's fingerprint, the next offset per partition."""
+
+    epoch: int = 0
+    fingerprint: int | None = None
+    committed: dict[int, int] = field(default_factory=dict)
 
 
-def app_id(table_uri: str, topic: str, partition: int) -> str:
-    return f"{table_uri.rstrip('/').rsplit('/', 1)[-1]}:{topic}:{partition}"
+def _name(table_uri: str) -> str:
+    return table_uri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def committed_offsets(table_uri: str, topic: str, partitions) -> dict[int, int]:
-    if not DeltaTable.is_deltatable(table_uri):
-        return {}
-    table = DeltaTable(table_uri)
+def app_id(table_uri: str, topic: str, partition: int, epoch: int = 0) -> str:
+    # epoch 0 keeps the ids tables written before epochs existed already hold
+    return f"{_name(table_uri)}:{topic}{f'#{epoch}' if epoch else ''}:{partition}"
+
+
+def fingerprint(topic_id: str | None) -> int | None:
+    """A topic id as a non-negative 63-bit number (an app transaction's version is a 64-bit integer)."""
+    return uuid.UUID(topic_id).int & (2 ** 63 - 1) if topic_id else None
+
+
+def read_state(table: DeltaTable | None, table_uri: str, topic: str, partitions, epoch: int | None = None) -> TableState:
+    """The table's state for ``topic``; with ``epoch``, the offsets it holds of that epoch."""
+    if table is None:
+        return TableState(epoch or 0)
+    version = table.transaction_version
+    epoch = int(version(f"{_name(table_uri)}:{topic}:epoch") or 0) if epoch is None else epoch
+    committed = {p: int(v) for p in partitions if (v := version(app_id(table_uri, topic, p, epoch))) is not None}
+    return TableState(epoch, version(f"{_name(table_uri)}:{topic}:fingerprint"), committed)
+
+
+def new_epoch_reason(state: TableState, topic_fingerprint: int | None, ends: dict[int, int],
+                     tail_mismatches: list[int]) -> str:
+    """Why the topic is not the one the table holds ("" when it is)."""
+    if state.fingerprint is not None and topic_fingerprint is not None and state.fingerprint != topic_fingerprint:
+        return "the topic id changed (the topic was recreated)"
+    behind = {p: (ends.get(p, 0), held) for p, held in state.committed.items() if held > ends.get(p, 0)}
+    if behind:
+        return f"partitions end before the offsets the table holds ({behind}: end, held)"
+    if tail_mismatches:
+        return f"the records before the held offsets of partitions {tail_mismatches} are not the ones the table holds"
+    return ""
+
+
+def plan(committed: dict[int, int], ends: dict[int, int], max_per_partition: int) -> dict[int, tuple[int, int]]:
+    """``{partition: (start, end)}`` from the held offsets to the true ends, at most ``max_per_partition`` each."""
     out = {}
-    for p in partitions:
-        version = table.transaction_version(app_id(table_uri, topic, p))
-        if version is not None:
-            out[p] = int(version)
+    for p, end in ends.items():
+        start = committed.get(p, 0)
+        end = min(end, start + max_per_partition)
+        if end > start:
+            out[p] = (start, end)
     return out
 
 
-def plan(table_uri: str, topic: str, ranges: dict[int, tuple[int, int]], committed: dict[int, int],
-         ends: dict[int, int]) -> tuple[dict[int, tuple[int, int]], list[int]]:
-    """The part of ``ranges`` the table does not hold yet, and the partitions it already holds whole."""
-    behind = {p: (ends.get(p, 0), committed[p]) for p in ranges if committed.get(p, 0) > ends.get(p, 0)}
-    if behind:
-        raise OffsetRegression(
-            f"{topic}: partitions end before offsets {table_uri} already holds ({behind}: end, held); the topic "
-            "was recreated, e.g. by a restart of the in-memory local broker. Nothing was read or written; "
-            "ingest the new topic into a fresh table or move the old table aside.")
-    todo, held = {}, []
-    for p, (start, end) in ranges.items():
-        start = max(start, committed.get(p, 0))
-        if start >= end:
-            held.append(p)
-        else:
-            todo[p] = (start, end)
-    return todo, held
+def remaining(todo: dict[int, tuple[int, int]], committed: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """The part of ``todo`` past the offsets another table already holds."""
+    out = {p: (max(a, committed.get(p, 0)), b) for p, (a, b) in todo.items()}
+    return {p: r for p, r in out.items() if r[1] > r[0]}
+
+
+def within(rows: list[dict], todo: dict[int, tuple[int, int]]) -> list[dict]:
+    return [r for r in rows if r["kafka_partition"] in todo
+            and todo[r["kafka_partition"]][0] <= r["kafka_offset"] < todo[r["kafka_partition"]][1]]
 
 
 def is_new(record, todo: dict[int, tuple[int, int]]) -> bool:
-    return record.partition in todo and record.offset >= todo[record.partition][0]
+    return record.partition in todo and todo[record.partition][0] <= record.offset < todo[record.partition][1]
 
 
-def parse_records(records, todo: dict[int, tuple[int, int]], now: dt.datetime) -> tuple[list[dict], list[tuple]]:
-    """Rows for the valid new records; ``(record, reason)`` for every malformed one in the range read."""
+def parse_records(records, todo: dict[int, tuple[int, int]], epoch: int, now: dt.datetime,
+                  days: tuple[dt.date, dt.date] | None = None) -> tuple[list, list]:
+    """Rows for the valid records of ``todo``; dead-letter rows for the malformed ones, and for events
+    whose day is outside ``days`` (first, last): no daily partition could hold them."""
     rows, dead = [], []
     for rec in records:
+        if not is_new(rec, todo):
+            continue
         event, problem = validate(rec.value)
+        if event is not None and days and not days[0] <= event["ts"].date() <= days[1]:
+            event, problem = None, f"day {event['ts'].date()} outside the daily partitions {days[0]}..{days[1]}"
         if event is None:
-            dead.append((rec, problem))
-        elif is_new(rec, todo):
+            dead.append({"kafka_epoch": epoch, "kafka_partition": rec.partition, "kafka_offset": rec.offset,
+                         "reason": problem, "key": (rec.key or b"").decode("utf-8", "replace"),
+                         "value": (rec.value or b"").decode("utf-8", "replace"), "ingested_at": now})
+        else:
             rows.append({**event, "day": event["ts"].date(), "kafka_partition": rec.partition,
-                         "kafka_offset": rec.offset, "ingested_at": now})
+                         "kafka_offset": rec.offset, "ingested_at": now, "kafka_epoch": epoch})
     return rows, dead
 
 
-def commit(table_uri: str, topic: str, todo: dict[int, tuple[int, int]], rows: list[dict]) -> None:
-    """The rows and each partition's new end offset, in one Delta commit."""
-    txns = [Transaction(app_id(table_uri, topic, p), end) for p, (_, end) in todo.items()]
-    write_deltalake(table_uri, pa.Table.from_pylist(rows, RAW_SCHEMA), mode="append",
+def commit(target: str | DeltaTable, table_uri: str, topic: str, state: TableState, todo: dict[int, tuple[int, int]],
+           rows: list[dict], schema: pa.Schema) -> None:
+    """``rows`` and every partition's new end, the epoch and the topic's fingerprint, in one commit.
+    ``target`` is the snapshot the offsets were read from, so a concurrent writer's commit conflicts."""
+    txns = [Transaction(app_id(table_uri, topic, p, state.epoch), end) for p, (_, end) in todo.items()]
+    txns.append(Transaction(f"{_name(table_uri)}:{topic}:epoch", state.epoch))
+    if state.fingerprint is not None:
+        txns.append(Transaction(f"{_name(table_uri)}:{topic}:fingerprint", state.fingerprint))
+    write_deltalake(target, pa.Table.from_pylist(rows, schema), mode="append", schema_mode="merge",
                     commit_properties=CommitProperties(app_transactions=txns, custom_metadata={
-                        "source": topic, "ranges": json.dumps({str(p): r for p, r in todo.items()})}))
+                        "source": topic, "epoch": str(state.epoch),
+                        "ranges": json.dumps({str(p): r for p, r in todo.items()})}))
 
 
-def dead_letters_present(dlq_records, source_topic: str) -> set[tuple[int, int]]:
-    """(source partition, source offset) of every dead letter already on the DLQ for ``source_topic``."""
+def identity(value: bytes | None) -> str:
+    """What identifies a record's content: its event id when valid, else its bytes."""
+    event, _ = validate(value)
+    return f"event:{event['event_id']}" if event else f"dead:{(value or b'').decode('utf-8', 'replace')}"
+
+
+def tail_mismatches(at_kafka: dict[int, bytes | None], held: dict[int, str]) -> list[int]:
+    """Partitions whose record before the held offset (``at_kafka``) differs from what the table holds there."""
+    return sorted(p for p, value in at_kafka.items() if p in held and identity(value) != held[p])
+
+
+def dead_letters_present(dlq_records, source_topic: str) -> set[tuple[int, int, int]]:
+    """(epoch, source partition, source offset) of every dead letter already on the DLQ for ``source_topic``."""
     present = set()
     for rec in dlq_records:
         try:
             doc = json.loads(rec.value)
             if doc.get("source_topic") == source_topic:
-                present.add((int(doc["source_partition"]), int(doc["source_offset"])))
+                present.add((int(doc.get("source_epoch", 0)), int(doc["source_partition"]), int(doc["source_offset"])))
         except (ValueError, KeyError, TypeError):
             continue
     return present
 
 
-def dead_letter_messages(dead: list[tuple], present: set[tuple[int, int]], topic: str) -> list[tuple[str, dict]]:
-    """(key, message) for each malformed record not on the DLQ yet, with its reason and source offset."""
-    return [(f"{topic}:{rec.partition}:{rec.offset}", {
-        "source_topic": topic, "source_partition": rec.partition, "source_offset": rec.offset, "reason": why,
-        "key": (rec.key or b"").decode("utf-8", "replace"), "value": (rec.value or b"").decode("utf-8", "replace")})
-        for rec, why in dead if (rec.partition, rec.offset) not in present]
+def dead_letter_messages(dead_rows: list[dict], present: set[tuple[int, int, int]], topic: str) -> list[tuple]:
+    """(key, message) for each dead letter not on the DLQ yet, with its reason and source offset."""
+    return [(f"{topic}:{d['kafka_epoch']}:{d['kafka_partition']}:{d['kafka_offset']}", {
+        "source_topic": topic, "source_epoch": d["kafka_epoch"], "source_partition": d["kafka_partition"],
+        "source_offset": d["kafka_offset"], "reason": d["reason"], "key": d["key"], "value": d["value"]})
+        for d in dead_rows if (d["kafka_epoch"], d["kafka_partition"], d["kafka_offset"]) not in present]

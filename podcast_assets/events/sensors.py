@@ -2,41 +2,56 @@
 
 import dagster as dg
 
-from podcast_assets.common.kafka_offsets import dump_cursor, load_cursor, new_ranges, range_key
-from podcast_assets.events.assets import RANGE_TAG, daily_engagement, days, user_events_raw
+from podcast_assets.events import exactly_once
+from podcast_assets.events.assets import daily_engagement, days, user_events_raw
+from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
-
-MAX_EVENTS_PER_RUN = 50_000  # per partition
 
 user_events_ingest_job = dg.define_asset_job(
     "user_events_ingest_job", selection=[user_events_raw],
-    description="Ingest one offset range of user-events exactly once (the range is in the run tags).")
+    description="Ingest everything new on user-events exactly once (from the offsets the table holds).")
 
 daily_engagement_job = dg.define_asset_job("daily_engagement_job", selection=[daily_engagement], partitions_def=days)
 
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+
 
 @dg.sensor(job=user_events_ingest_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
-def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource):
-    """New offsets on ``user-events``: one ingestion run for the range (run key = the range)."""
+def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource, delta: DeltaTables):
+    """Requests an ingestion run whenever ``user-events`` holds more than the raw table and no ingestion
+    run is queued or running. It only decides *whether* there is new data: the run reads from the
+    table's own offsets, so a failed or killed run is simply followed by the next one."""
     topic = kafka.user_events_topic
-    cursor = load_cursor(context.cursor)
     try:
-        ranges = new_ranges(cursor, kafka.end_offsets(topic), MAX_EVENTS_PER_RUN)
+        with kafka.reader() as reader:
+            ends = reader.end_offsets(topic)
+            topic_fp = exactly_once.fingerprint(reader.topic_id(topic))
     except KafkaUnavailable as exc:
         return dg.SkipReason(f"Kafka unavailable: {exc}")
-    if not ranges:
-        return dg.SkipReason(f"no new messages on {topic}")
-    key = range_key(topic, ranges)
-    cursor.update({p: end for p, (_, end) in ranges.items()})
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=key, tags={RANGE_TAG: key})],
-                           cursor=dump_cursor(cursor))
+    state = exactly_once.read_state(delta.table("user_events_raw"), delta.uri("user_events_raw"), topic, ends)
+    behind = {p: (state.committed.get(p, 0), end) for p, end in ends.items() if end != state.committed.get(p, 0)}
+    recreated = state.fingerprint is not None and topic_fp is not None and state.fingerprint != topic_fp
+    if not behind and not recreated:
+        return dg.SkipReason(f"{topic}: the raw table holds everything ({sum(ends.values())} offsets)")
+    if context.instance.get_run_records(dg.RunsFilter(job_name=user_events_ingest_job.name, statuses=IN_FLIGHT), limit=1):
+        return dg.SkipReason("an ingestion run is queued or running; it reads up to the end")
+    context.log.info(f"{topic}: table vs end per partition {behind}{' (topic recreated)' if recreated else ''}")
+    return dg.RunRequest(tags={"podcast_assets/topic": topic})
 
 
-@dg.asset_sensor(asset_key=user_events_raw.key, job=daily_engagement_job,
-                 default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=15)
-def daily_engagement_sensor(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
-    """Recompute the days a new raw batch touched."""
-    meta = asset_event.asset_materialization.metadata if asset_event.asset_materialization else {}
-    touched = meta.get("days_touched")
-    for day in [d for d in (touched.value if touched else "").split(",") if d]:
-        yield dg.RunRequest(run_key=f"{day}:{asset_event.run_id}:{asset_event.timestamp}", partition_key=day)
+@dg.sensor(job=daily_engagement_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+def daily_engagement_sensor(context: dg.SensorEvaluationContext):
+    """Recompute every day any raw commit since the last tick touched (every materialisation, not the latest)."""
+    after = int(context.cursor or 0)
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=user_events_raw.key, after_storage_id=after), limit=1000, ascending=True).records
+    if not records:
+        return dg.SkipReason("no new user_events_raw commits")
+    touched: dict[str, int] = {}
+    for record in records:
+        value = record.asset_materialization.metadata.get("days_touched") if record.asset_materialization else None
+        for day in filter(None, (value.value if value else "").split(",")):
+            touched[day] = record.storage_id
+    context.update_cursor(str(records[-1].storage_id))
+    return [dg.RunRequest(run_key=f"{day}:{storage_id}", partition_key=day) for day, storage_id in sorted(touched.items())]

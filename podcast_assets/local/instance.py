@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DAGSTER_YAML = """\
-# Written by podcast-assets on first use; edit freely.
+MARK = "# Written by podcast-assets"
+DAGSTER_YAML = f"""\
+{MARK} (podcast_assets/local/instance.py), version 2; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
-run_coordinator:
-  module: dagster.core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
+concurrency:
+  runs:
     max_concurrent_runs: 3
+  pools:
+    # a pool holds runs that write one table (user_events_raw): one at a time, the others queue
+    granularity: run
+    default_limit: 1
 """
 
 
@@ -26,8 +29,10 @@ def ensure_dagster_home(project_root: Path | None = None) -> Path:
     root = (project_root or Path.cwd()).resolve()
     home = Path(os.environ.get("DAGSTER_HOME") or root / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    config = home / "dagster.yaml"
+    # ours and older (or missing): written afresh; a file a user took over (no mark) is left alone
+    if not config.exists() or (config.read_text().startswith(MARK) and config.read_text() != DAGSTER_YAML):
+        config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     env_file = root / ".env"
     if (root / "pyproject.toml").exists():

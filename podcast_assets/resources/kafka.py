@@ -1,36 +1,19 @@
-"""Kafka behind one resource: keyed producer, topic admin, end offsets, exact offset-range reads.
-
-Reads use manual partition assignment and explicit offsets, never consumer-group commits: the
-position lives in Dagster (sensor cursors, run tags) so that a retry re-reads exactly the same
-messages.
-"""
+"""Kafka behind one resource: the cluster, the topics, a keyed producer, topic admin and readers."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import dagster as dg
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pydantic import Field
 
+from podcast_assets.resources.kafka_reader import KafkaReader, KafkaUnavailable, Record
 from podcast_assets.settings import DEFAULTS as D
 
-
-class KafkaUnavailable(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int
+__all__ = ["KafkaReader", "KafkaResource", "KafkaUnavailable", "Record"]
 
 
 class KafkaResource(dg.ConfigurableResource):
@@ -39,9 +22,8 @@ class KafkaResource(dg.ConfigurableResource):
     bootstrap_servers: str = Field(description="host:port[,host:port]")
     client_id: str = "podcast-assets"
     request_timeout_ms: int = 10_000
-    # The local Tansu broker stores batched records but reports the high watermark as the last
-    # batch's base offset + 1, so end offsets under-count after a multi-record batch; until readers
-    # find the true end themselves, producers send one record per request unless told otherwise.
+    # producers batch (linger_ms) like any real producer; readers find the true end of a partition
+    # even where the broker under-reports it (KafkaReader.end_offsets)
     batching: bool = D.KAFKA_BATCHING
     episode_metadata_topic: str = D.TOPIC_EPISODE_METADATA
     episode_ids_topic: str = D.TOPIC_EPISODE_IDS
@@ -76,9 +58,9 @@ class KafkaResource(dg.ConfigurableResource):
             raise KafkaUnavailable(f"Kafka at {self.bootstrap_servers} is not reachable: {exc!r}") from exc
 
     def producer(self) -> KafkaProducer:
-        batching = {"linger_ms": 5} if self.batching else {"linger_ms": 0, "batch_size": 0}
-        return self._connect(KafkaProducer, acks="all", retries=5, max_in_flight_requests_per_connection=1,
-                             **batching)
+        # acks=all with kafka-python's idempotent producer (its default): retries never duplicate
+        batching = {"linger_ms": 20} if self.batching else {"linger_ms": 0, "batch_size": 0}
+        return self._connect(KafkaProducer, acks="all", **batching)
 
     def consumer(self) -> KafkaConsumer:
         return self._connect(KafkaConsumer, enable_auto_commit=False, group_id=None,
@@ -100,46 +82,19 @@ class KafkaResource(dg.ConfigurableResource):
         finally:
             admin.close()
 
+    def reader(self) -> KafkaReader:
+        """One consumer for a tick or a run (use it as a context manager)."""
+        return KafkaReader(self.consumer())
+
     def end_offsets(self, topic: str) -> dict[int, int]:
-        """The next offset of every partition (a metadata call; consumes nothing)."""
-        consumer = self.consumer()
-        try:
-            parts = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in sorted(parts)]
-            return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()} if tps else {}
-        finally:
-            consumer.close()
+        """The true next offset of every partition (see ``KafkaReader.end_offsets``)."""
+        with self.reader() as reader:
+            return reader.end_offsets(topic)
 
     def read_range(self, topic: str, ranges: dict[int, tuple[int, int]], timeout_s: float = 60) -> list[Record]:
         """Every record with start <= offset < end per partition, by manual assignment."""
-        import time
-
-        wanted = {p: (s, e) for p, (s, e) in ranges.items() if e > s}
-        if not wanted:
-            return []
-        consumer = self.consumer()
-        try:
-            tps = {p: TopicPartition(topic, p) for p in wanted}
-            consumer.assign(list(tps.values()))
-            for p, (start, _) in wanted.items():
-                consumer.seek(tps[p], start)
-            out: list[Record] = []
-            done: set[int] = set()
-            deadline = time.monotonic() + timeout_s
-            while len(done) < len(wanted):
-                if time.monotonic() > deadline:
-                    raise KafkaUnavailable(f"timed out reading {topic} offsets {wanted} after {timeout_s}s")
-                for tp, msgs in consumer.poll(timeout_ms=500).items():
-                    start, end = wanted[tp.partition]
-                    for m in msgs:
-                        if start <= m.offset < end:
-                            out.append(Record(topic, tp.partition, m.offset, m.key, m.value, m.timestamp))
-                for p, (_, end) in wanted.items():
-                    if p not in done and consumer.position(tps[p]) >= end:
-                        done.add(p)
-            return sorted(out, key=lambda r: (r.partition, r.offset))
-        finally:
-            consumer.close()
+        with self.reader() as reader:
+            return reader.read_range(topic, ranges, timeout_s)
 
     def publish(self, topic: str, items: list[tuple[str, dict | str]]) -> int:
         """Send (key, value) pairs with acks=all and wait for every acknowledgement."""

@@ -1,88 +1,100 @@
-"""Events through the real broker into Delta, exactly once, and the daily aggregates."""
+"""Events through the real broker into Delta, exactly once under failures and topic restarts, and the daily aggregates."""
 
 import json
-import uuid
 
 import dagster as dg
 import pandas as pd
-import pyarrow as pa
 import pytest
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import DeltaTable
 
+from podcast_assets.events import assets as events_assets
 from podcast_assets.events import exactly_once
-from podcast_assets.events.assets import (
-    RANGE_TAG,
-    daily_engagement,
-    ingest_range,
-    user_events,
-    user_events_raw,
-)
+from podcast_assets.events.assets import daily_engagement, user_events, user_events_raw
 from podcast_assets.events.engagement import Weights
 from podcast_assets.events.engagement import daily_engagement as aggregate
-from podcast_assets.events.exactly_once import RAW_SCHEMA, OffsetRegression, app_id
 from podcast_assets.events.sensors import user_events_sensor
-from podcast_assets_tests.helpers import kafka_for, resources_for
+from podcast_assets.local.stack import Stack
+from podcast_assets_tests.conftest import own_topics, stack_settings
+from podcast_assets_tests.helpers import resources_for
 
 
 @pytest.fixture
-def events_env(ingested):
-    tag = uuid.uuid4().hex[:8]
-    return ingested.replace(TOPIC_USER_EVENTS=f"user-events-{tag}", TOPIC_USER_EVENTS_DLQ=f"user-events-dlq-{tag}")
+def events_env(ingested, tmp_path):
+    """Topics and a data dir of the test's own; episodes come from the session's Mongo catalog."""
+    return own_topics(ingested.replace(PODCAST_DATA_DIR=str(tmp_path / "data")))
 
 
 def _count(kafka, topic):
     return sum(kafka.end_offsets(topic).values())
 
 
-def _raw(s):
-    return DeltaTable(s.delta_path("user_events_raw")).to_pandas() if DeltaTable.is_deltatable(
-        s.delta_path("user_events_raw")) else pd.DataFrame()
+def _table(s, name):
+    uri = s.delta_path(name)
+    return DeltaTable(uri).to_pandas() if DeltaTable.is_deltatable(uri) else pd.DataFrame()
 
 
-def test_every_message_lands_exactly_once_in_raw_or_dead_letters(events_env, monkeypatch):
+def _generate(resources, users=20, per_user=15, seed=11, malformed=0.1):
+    config = {"num_users": users, "events_per_user": per_user, "batch_seed": seed, "malformed_share": malformed}
+    assert dg.materialize([user_events], resources=resources,
+                          run_config={"ops": {"user_events": {"config": config}}}).success
+
+
+def _tick(resources, instance):
+    ctx = dg.build_sensor_context(instance=instance, resources={"kafka": resources["kafka"], "delta": resources["delta"]})
+    return user_events_sensor(ctx)
+
+
+def test_every_message_lands_exactly_once_whatever_dies_when(events_env, monkeypatch):
     s = events_env
     resources = resources_for(s)
     kafka = resources["kafka"]
-    produced = dg.materialize([user_events], resources=resources, run_config={"ops": {"user_events": {"config": {
-        "num_users": 20, "events_per_user": 15, "batch_seed": 11, "malformed_share": 0.1}}}})
-    assert produced.success
+    _generate(resources)  # batched produce, as real producers do
     n = _count(kafka, s.TOPIC_USER_EVENTS)
     assert n == 300
-
     instance = dg.DagsterInstance.ephemeral()
-    tick = user_events_sensor(dg.build_sensor_context(instance=instance, resources={"kafka": kafka}))
-    [request] = tick.run_requests
-    key = request.tags[RANGE_TAG]
-    assert request.run_key == key and key.startswith(s.TOPIC_USER_EVENTS + ":")
+    assert isinstance(_tick(resources, instance), dg.RunRequest)  # the table is behind the topic
 
-    # killed after reading, before committing: nothing is written, the retry does it all
-    def crash(*_):
-        raise RuntimeError("injected: the run dies before the commit")
+    real_commit, calls = exactly_once.commit, []
 
+    def dies_on(which):
+        def commit(*args, **kwargs):
+            calls.append(args[1])
+            if len(calls) == which:
+                raise RuntimeError(f"injected: the run dies at commit {which}")
+            return real_commit(*args, **kwargs)
+        return commit
+
+    # killed before any commit, then between the dead-letter commit and the raw commit
+    for which in (1, 2):
+        calls.clear()
+        with monkeypatch.context() as m:
+            m.setattr(exactly_once, "commit", dies_on(which))
+            assert not dg.materialize([user_events_raw], resources=resources, raise_on_error=False).success
+    assert _table(s, "user_events_raw").empty and len(_table(s, "user_events_dead_letters")) > 0
+    # killed after both commits, before the dead letters reach the DLQ topic
     with monkeypatch.context() as m:
-        m.setattr(exactly_once, "commit", crash)
-        crashed = dg.materialize([user_events_raw], resources=resources, tags={RANGE_TAG: key}, raise_on_error=False)
-    assert not crashed.success and _raw(s).empty
-    ok = dg.materialize([user_events_raw], resources=resources, tags={RANGE_TAG: key})
-    assert ok.success
-    raw, dead = len(_raw(s)), _count(kafka, s.TOPIC_USER_EVENTS_DLQ)
-    assert raw + dead == n and 10 < dead < 60
-    assert _raw(s)["event_id"].is_unique
+        m.setattr(events_assets, "publish_dead_letters", lambda *a: (_ for _ in ()).throw(RuntimeError("injected")))
+        assert not dg.materialize([user_events_raw], resources=resources, raise_on_error=False).success
+    raw, dead = _table(s, "user_events_raw"), _table(s, "user_events_dead_letters")
+    assert len(raw) + len(dead) == n and 10 < len(dead) < 60 and raw["event_id"].is_unique
+    assert _count(kafka, s.TOPIC_USER_EVENTS_DLQ) == 0
+    assert isinstance(_tick(resources, instance), dg.SkipReason)  # the table holds everything
 
-    # the same range again, and an overlapping manual run, add nothing
-    assert dg.materialize([user_events_raw], resources=resources, tags={RANGE_TAG: key}).success
+    # more events arrive: the next run ingests them and sends every dead letter not on the DLQ yet
+    _generate(resources, users=5, per_user=10, seed=12)
+    assert isinstance(_tick(resources, instance), dg.RunRequest)
     assert dg.materialize([user_events_raw], resources=resources).success
-    assert (len(_raw(s)), _count(kafka, s.TOPIC_USER_EVENTS_DLQ)) == (raw, dead)
-    reasons = {json.loads(r.value)["reason"].split(" ")[0] for r in kafka.read_range(
-        s.TOPIC_USER_EVENTS_DLQ, {p: (0, e) for p, e in kafka.end_offsets(s.TOPIC_USER_EVENTS_DLQ).items()})}
-    assert reasons <= {"not", "missing", "unknown", "bad", "rate", "empty"}
-
-    # the sensor's next tick sees nothing new
-    again = user_events_sensor(dg.build_sensor_context(instance=instance, cursor=tick.cursor, resources={"kafka": kafka}))
-    assert isinstance(again, dg.SkipReason)
+    assert dg.materialize([user_events_raw], resources=resources).success  # nothing new: adds nothing
+    raw, dead = _table(s, "user_events_raw"), _table(s, "user_events_dead_letters")
+    assert len(raw) + len(dead) == n + 50 and raw["event_id"].is_unique
+    dlq = kafka.read_range(s.TOPIC_USER_EVENTS_DLQ, {p: (0, e) for p, e in kafka.end_offsets(s.TOPIC_USER_EVENTS_DLQ).items()})
+    letters = [json.loads(r.value) for r in dlq]
+    assert len(letters) == len(dead) == len({(d["source_partition"], d["source_offset"]) for d in letters})
+    assert {d["reason"].split(" ")[0] for d in letters} <= {"not", "missing", "unknown", "bad", "rate", "empty"}
+    assert isinstance(_tick(resources, instance), dg.SkipReason)
 
     # daily aggregates equal a direct computation from the raw events of that day
-    table = _raw(s)
+    table = _table(s, "user_events_raw")
     for day in sorted(table["day"].astype(str).unique()):
         assert dg.materialize([daily_engagement], resources=resources, partition_key=day).success
     daily = DeltaTable(s.delta_path("daily_engagement")).to_pandas()
@@ -106,18 +118,31 @@ def test_every_message_lands_exactly_once_in_raw_or_dead_letters(events_env, mon
     assert aggregate(table, Weights())["engagement"].sum() == pytest.approx(daily["engagement"].sum())
 
 
-def test_a_recreated_topic_is_refused_not_silently_skipped(events_env, tmp_path):
-    s = events_env
-    kafka = kafka_for(s)
-    kafka.ensure_topics([s.TOPIC_USER_EVENTS], 1)
-    kafka.publish(s.TOPIC_USER_EVENTS, [("u", "{}")] * 3)
-    table = str(tmp_path / "raw")
-    ingest_range(kafka, table, s.TOPIC_USER_EVENTS, s.TOPIC_USER_EVENTS_DLQ, {0: (0, 3)}, log=lambda *_: None)
-    fresh = s.TOPIC_USER_EVENTS + "-recreated"  # same table, a topic whose offsets start again
-    kafka.ensure_topics([fresh], 1)
-    kafka.publish(fresh, [("u", "{}")])
-    # the table holds offsets up to 3 for the recreated topic, as it would after a broker restart
-    write_deltalake(table, pa.Table.from_pylist([], RAW_SCHEMA), mode="append",
-                    commit_properties=CommitProperties(app_transactions=[Transaction(app_id(table, fresh, 0), 3)]))
-    with pytest.raises(OffsetRegression, match="recreated"):
-        ingest_range(kafka, table, fresh, s.TOPIC_USER_EVENTS_DLQ, {0: (0, 1)}, log=lambda *_: None)
+def test_a_restarted_broker_starts_a_new_epoch_and_loses_nothing_it_holds(events_env, tmp_path):
+    own = stack_settings(tmp_path / "own")
+    broker = Stack(own, with_podcast_index=False)
+    broker.up(log=lambda *_: None)
+    try:
+        s = events_env.replace(KAFKA_BOOTSTRAP_SERVERS=own.KAFKA_BOOTSTRAP_SERVERS)
+        resources = resources_for(s)
+        _generate(resources, users=3, per_user=5, seed=1, malformed=0.0)
+        first = dg.materialize([user_events_raw], resources=resources)
+        assert first.asset_materializations_for_node("user_events_raw")[0].metadata["epoch"].value == 0
+        broker.stop_service("kafka")  # in memory: the topics are gone
+        broker.up(log=lambda *_: None)
+        _generate(resources, users=2, per_user=4, seed=2, malformed=0.0)  # fewer offsets than before
+        second = dg.materialize([user_events_raw], resources=resources)
+        meta = second.asset_materializations_for_node("user_events_raw")[0].metadata
+        assert meta["epoch"].value == 1 and meta["new_epoch"].value != "no"
+        raw = _table(s, "user_events_raw")
+        assert len(raw) == 15 + 8 and raw["event_id"].is_unique
+        assert sorted(raw.groupby("kafka_epoch").size().tolist()) == [8, 15]
+        # refilled past the old offsets before anyone looked: still a new epoch, nothing skipped
+        broker.stop_service("kafka")
+        broker.up(log=lambda *_: None)
+        _generate(resources, users=6, per_user=5, seed=3, malformed=0.0)
+        third = dg.materialize([user_events_raw], resources=resources)
+        assert third.asset_materializations_for_node("user_events_raw")[0].metadata["epoch"].value == 2
+        assert len(_table(s, "user_events_raw")) == 15 + 8 + 30
+    finally:
+        broker.down(log=lambda *_: None)

@@ -1,13 +1,13 @@
-"""The exactly-once plan and parse on plain records (no broker): what is new, what is held, what is dead."""
+"""The exactly-once logic on plain records and local tables (no broker): plan, epochs, parse, commit."""
 
 import datetime as dt
 import json
 from dataclasses import dataclass
 
-import pytest
+from deltalake import DeltaTable
 
 from podcast_assets.events import exactly_once
-from podcast_assets.events.exactly_once import OffsetRegression
+from podcast_assets.events.exactly_once import TableState
 
 
 @dataclass
@@ -18,46 +18,68 @@ class Rec:
     key: bytes = b"u"
 
 
-def event(i: int) -> bytes:
-    return json.dumps({"event_id": f"e{i}", "ts": "2026-11-20T10:00:00+00:00", "user_id": "u", "new_episode_id": "1",
+def event(i: int, day: str = "2026-11-20") -> bytes:
+    return json.dumps({"event_id": f"e{i}", "ts": f"{day}T10:00:00+00:00", "user_id": "u", "new_episode_id": "1",
                        "event": "like", "device": "web", "rating": None, "position_sec": 1, "from_sec": 0,
                        "to_sec": 1, "played_pct": 0.1}).encode()
 
 
-def test_plan_starts_each_partition_at_the_held_offset():
-    todo, held = exactly_once.plan("t", "topic", {0: (0, 10), 1: (0, 5), 2: (3, 8)}, {0: 4, 1: 5}, {0: 10, 1: 5, 2: 8})
-    assert todo == {0: (4, 10), 2: (3, 8)} and held == [1]
+NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
 
 
-def test_plan_refuses_a_topic_that_ends_before_the_held_offsets():
-    with pytest.raises(OffsetRegression, match="recreated"):
-        exactly_once.plan("t", "topic", {0: (0, 2)}, {0: 7}, {0: 2})
+def test_plan_reads_from_the_held_offsets_to_the_true_ends_in_bounded_steps():
+    assert exactly_once.plan({0: 4, 1: 5}, {0: 10, 1: 5, 2: 8}, 100) == {0: (4, 10), 2: (0, 8)}
+    assert exactly_once.plan({}, {0: 1000}, 300) == {0: (0, 300)}
+    assert exactly_once.remaining({0: (4, 10), 1: (0, 3)}, {0: 6, 1: 3}) == {0: (6, 10)}
 
 
-def test_parse_keeps_new_valid_rows_and_every_dead_letter_of_the_range():
-    records = [Rec(0, 0, event(0)), Rec(0, 1, b"{oops"), Rec(0, 2, event(2)), Rec(0, 3, b'{"event": "dance"}')]
-    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-    rows, dead = exactly_once.parse_records(records, {0: (2, 4)}, now)
+def test_a_new_epoch_is_recognised_three_ways():
+    state = TableState(epoch=0, fingerprint=7, committed={0: 5})
+    assert exactly_once.new_epoch_reason(state, 7, {0: 9}, []) == ""
+    assert "topic id" in exactly_once.new_epoch_reason(state, 8, {0: 9}, [])
+    assert "end before" in exactly_once.new_epoch_reason(state, None, {0: 2}, [])
+    assert "not the ones" in exactly_once.new_epoch_reason(state, None, {0: 9}, [0])
+    assert exactly_once.fingerprint(None) is None
+    assert 0 <= exactly_once.fingerprint("01a20fdd-57f5-75c1-88ed-36cedc14a258") < 2 ** 63
+
+
+def test_the_record_before_the_held_offset_must_be_the_one_the_table_holds():
+    held = {0: "event:e4", 1: "dead:{oops"}
+    assert exactly_once.tail_mismatches({0: event(4), 1: b"{oops"}, held) == []
+    assert exactly_once.tail_mismatches({0: event(9), 1: b"{oops"}, held) == [0]
+
+
+def test_parse_keeps_valid_rows_and_makes_dead_letters_of_the_rest():
+    records = [Rec(0, 0, event(0)), Rec(0, 1, b"{oops"), Rec(0, 2, event(2)), Rec(0, 3, b'{"event": "dance"}'),
+               Rec(0, 4, event(4, day="1999-01-01"))]
+    days = (dt.date(2025, 1, 1), NOW.date())
+    rows, dead = exactly_once.parse_records(records, {0: (1, 5)}, 3, NOW, days)
     assert [r["event_id"] for r in rows] == ["e2"] and rows[0]["day"] == dt.date(2026, 11, 20)
-    assert [(r.offset, why.split()[0]) for r, why in dead] == [(1, "not"), (3, "missing")]
-    messages = exactly_once.dead_letter_messages(dead, {(0, 1)}, "topic")
-    assert [k for k, _ in messages] == ["topic:0:3"] and messages[0][1]["source_offset"] == 3
+    assert rows[0]["kafka_epoch"] == 3
+    assert [(d["kafka_offset"], d["reason"].split()[0]) for d in dead] == [(1, "not"), (3, "missing"), (4, "day")]
+    messages = exactly_once.dead_letter_messages(dead, {(3, 0, 1)}, "topic")
+    assert [k for k, _ in messages] == ["topic:3:0:3", "topic:3:0:4"] and messages[0][1]["source_epoch"] == 3
 
 
-def test_a_commit_records_rows_and_offsets_together(tmp_path):
+def test_a_commit_records_rows_offsets_epoch_and_fingerprint_together(tmp_path):
     uri = str(tmp_path / "raw")
-    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-    rows, _ = exactly_once.parse_records([Rec(0, 0, event(0)), Rec(1, 0, event(1))], {0: (0, 1), 1: (0, 1)}, now)
-    exactly_once.commit(uri, "topic", {0: (0, 1), 1: (0, 1)}, rows)
-    assert exactly_once.committed_offsets(uri, "topic", [0, 1, 2]) == {0: 1, 1: 1}
-    from deltalake import DeltaTable
-
+    rows, _ = exactly_once.parse_records([Rec(0, 0, event(0)), Rec(1, 0, event(1))], {0: (0, 1), 1: (0, 1)}, 0, NOW)
+    exactly_once.commit(uri, uri, "topic", TableState(0, 42), {0: (0, 1), 1: (0, 1)}, rows, exactly_once.RAW_SCHEMA)
+    state = exactly_once.read_state(DeltaTable(uri), uri, "topic", [0, 1, 2])
+    assert (state.epoch, state.fingerprint, state.committed) == (0, 42, {0: 1, 1: 1})
+    rows, _ = exactly_once.parse_records([Rec(0, 0, event(5))], {0: (0, 1)}, 1, NOW)
+    exactly_once.commit(DeltaTable(uri), uri, "topic", TableState(1, 43), {0: (0, 1)}, rows, exactly_once.RAW_SCHEMA)
+    state = exactly_once.read_state(DeltaTable(uri), uri, "topic", [0, 1])
+    assert (state.epoch, state.fingerprint, state.committed) == (1, 43, {0: 1})  # epoch 1's offsets only
+    assert exactly_once.read_state(DeltaTable(uri), uri, "topic", [0, 1], epoch=0).committed == {0: 1, 1: 1}
     table = DeltaTable(uri).to_pyarrow_table()
-    assert table.num_rows == 2 and table.schema.names == exactly_once.RAW_SCHEMA.names
+    assert table.num_rows == 3 and table.schema.names == exactly_once.RAW_SCHEMA.names
 
 
 def test_dead_letters_present_reads_only_this_topics_letters():
     dlq = [Rec(0, 0, json.dumps({"source_topic": "a", "source_partition": 1, "source_offset": 5}).encode()),
-           Rec(0, 1, json.dumps({"source_topic": "b", "source_partition": 1, "source_offset": 6}).encode()),
-           Rec(0, 2, b"garbage")]
-    assert exactly_once.dead_letters_present(dlq, "a") == {(1, 5)}
+           Rec(0, 1, json.dumps({"source_topic": "a", "source_epoch": 2, "source_partition": 1,
+                                 "source_offset": 5}).encode()),
+           Rec(0, 2, json.dumps({"source_topic": "b", "source_partition": 1, "source_offset": 6}).encode()),
+           Rec(0, 3, b"garbage")]
+    assert exactly_once.dead_letters_present(dlq, "a") == {(0, 1, 5), (2, 1, 5)}

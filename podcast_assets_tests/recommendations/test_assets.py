@@ -11,8 +11,7 @@ import pytest
 from deltalake import DeltaTable
 from pymongo import MongoClient
 
-from podcast_assets.common.kafka_offsets import range_key
-from podcast_assets.events.assets import RANGE_TAG, daily_engagement, user_events, user_events_raw
+from podcast_assets.events.assets import daily_engagement, user_events, user_events_raw
 from podcast_assets.recommendations.assets import als_model, hybrid_recommendations, user_recommendations
 from podcast_assets.recommendations.model_store import versions
 from podcast_assets.similarities.assets import episode_embeddings, episode_similarities
@@ -26,10 +25,7 @@ def env(transcribed):
         assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
     assert dg.materialize([user_events], resources=resources, run_config={"ops": {"user_events": {"config": {
         "num_users": 30, "events_per_user": 25, "batch_seed": 5, "malformed_share": 0.0}}}}).success
-    kafka = resources["kafka"]
-    ends = kafka.end_offsets(settings.TOPIC_USER_EVENTS)
-    key = range_key(settings.TOPIC_USER_EVENTS, {p: (0, e) for p, e in ends.items()})
-    raw = dg.materialize([user_events_raw], resources=resources, tags={RANGE_TAG: key})
+    raw = dg.materialize([user_events_raw], resources=resources)
     days = raw.asset_materializations_for_node("user_events_raw")[0].metadata["days_touched"].value.split(",")
     for day in days:
         assert dg.materialize([daily_engagement], resources=resources, partition_key=day).success
