@@ -21,7 +21,7 @@ def test_sensor_adds_partitions_and_runs_only_for_new_messages(ingested):
     instance.add_dynamic_partitions("episodes", ids)  # what the daemon does with the request
 
     again, _ = _run(instance, kafka, result.cursor)
-    assert isinstance(again, dg.SkipReason)  # nothing new: no run for old messages
+    assert not again.run_requests and again.skip_reason  # nothing new: no run for old messages
 
     kafka.publish(ingested.TOPIC_EPISODE_METADATA, [("bad", "{not json"), ("x", '{"no_id": 1}'),
                                                     ("77", '{"episode_id": "77", "audio_url": "http://x"}'),
@@ -29,6 +29,19 @@ def test_sensor_adds_partitions_and_runs_only_for_new_messages(ingested):
     third, _ = _run(instance, kafka, result.cursor)
     assert [r.partition_key for r in third.run_requests] == ["77"]  # malformed skipped, known id ignored
     assert third.dynamic_partitions_requests[0].partition_keys == ["77"]
+    instance.add_dynamic_partitions("episodes", ["77"])
+
+    # the topic was recreated (another id): read again from offset 0, and only unknown episodes run
+    import json
+
+    cursor = json.loads(third.cursor)
+    recreated, _ = _run(instance, kafka, json.dumps({**cursor, "topic_id": "another-topic"}))
+    assert not recreated.run_requests and json.loads(recreated.cursor)["offsets"] == cursor["offsets"]
+    kafka.publish(ingested.TOPIC_EPISODE_METADATA, [("79", '{"episode_id": "79", "audio_url": "http://x"}')])
+    # a cursor past the end (the broker restarted and refilled less): read again, nothing skipped
+    behind = json.dumps({**cursor, "offsets": {p: o + 1000 for p, o in cursor["offsets"].items()}})
+    refilled, _ = _run(instance, kafka, behind)
+    assert [r.partition_key for r in refilled.run_requests] == ["79"]
 
 
 def test_sensor_skips_when_kafka_is_down():
