@@ -12,9 +12,18 @@ from pathlib import Path
 
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 2; edit freely (then remove this line to keep it).
+{MARK} (podcast_assets/local/instance.py), version 3; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
+# the default launcher, able to tell when a run worker died (SIGKILL, OOM): run monitoring then
+# marks its run failed, which frees the run's pool and lets the sensors request the next run
+run_launcher:
+  module: podcast_assets.local.run_launcher
+  class: LocalRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 5
+  max_resume_run_attempts: 0
 concurrency:
   runs:
     max_concurrent_runs: 3

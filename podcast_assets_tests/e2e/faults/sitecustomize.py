@@ -1,0 +1,49 @@
+"""Test-only fault injection for the daemon fault test (``test_daemon_faults.py``), loaded by every Python
+process the test starts (``PYTHONPATH``). With ``FAULT_PLAN`` set, named points of the ingestion path
+count their hits across processes and SIGKILL the process (and, where the plan says so, its run worker
+parent) at the hits the plan lists. Each kill is written to ``<plan>.log`` first. Production code has no
+hooks: this wraps its functions from outside."""
+
+import json
+import os
+
+PLAN = os.environ.get("FAULT_PLAN")
+
+if PLAN:
+    import fcntl
+    import signal
+
+    from podcast_assets.events import assets, exactly_once
+
+    def hit(point: str) -> None:
+        with open(PLAN + ".state", "a+") as state:
+            fcntl.flock(state, fcntl.LOCK_EX)
+            state.seek(0)
+            counts = json.loads(state.read() or "{}")
+            counts[point] = counts.get(point, 0) + 1
+            state.seek(0)
+            state.truncate()
+            state.write(json.dumps(counts))
+            state.flush()
+        with open(PLAN) as f:
+            plan = json.load(f)
+        kill = plan.get(point, {}).get(str(counts[point]))
+        if kill:
+            victims = [os.getppid(), os.getpid()] if kill == "run worker and step" else [os.getpid()]
+            with open(PLAN + ".log", "a") as log:
+                log.write(f"{point} hit {counts[point]}: SIGKILL {kill} (pids {victims})\n")
+            for pid in victims:
+                os.kill(pid, signal.SIGKILL)
+
+    real_commit, real_publish = exactly_once.commit, assets.publish_dead_letters
+
+    def commit(target, table_uri, *args, **kwargs):
+        hit("before dead-letter commit" if table_uri.endswith("dead_letters") else "before raw commit")
+        return real_commit(target, table_uri, *args, **kwargs)
+
+    def publish_dead_letters(*args, **kwargs):
+        hit("after the commits, before the DLQ publish")
+        return real_publish(*args, **kwargs)
+
+    exactly_once.commit = commit
+    assets.publish_dead_letters = publish_dead_letters

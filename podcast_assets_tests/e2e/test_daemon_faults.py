@@ -1,0 +1,158 @@
+"""Exactly once through the real daemon path (sensor -> run -> Delta) under the faults of a live system.
+
+Outside producers with kafka-python's default batching send events, some malformed. Run processes are
+SIGKILLed at planned, logged moments (``faults/sitecustomize.py``), one of them after the Delta commits
+and before the dead-letter publish. Two runs are requested at once and must queue, not overlap. The
+in-memory broker restarts and more events follow. Nobody clicks: the daemon's sensors, its run queue
+and its run monitoring do everything. At the end every valid event is in ``user_events_raw`` once,
+every malformed one in ``user_events_dead_letters`` once and on the dead-letter topic once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+from kafka import KafkaProducer
+
+from podcast_assets.events.generator import generate
+from podcast_assets.events.schema import validate
+from podcast_assets.local.instance import DAGSTER_YAML
+from podcast_assets.local.stack import Stack
+from podcast_assets_tests.conftest import stack_settings
+from podcast_assets_tests.helpers import env_for, kafka_for
+
+BIN = Path(sys.executable).parent
+FAULTS = Path(__file__).parent / "faults"
+PLAN = {  # point -> {hit number: what is killed}
+    "before dead-letter commit": {"1": "step"},
+    "before raw commit": {"1": "run worker and step"},
+    "after the commits, before the DLQ publish": {"1": "run worker and step"},
+}
+EPISODES = {str(41000000 + i): ("science", "food", "history")[i % 3] for i in range(12)}
+
+
+def produce(settings, seed: int, users: int, per_user: int) -> list[bytes]:
+    """Events from an outside producer: kafka-python with its default batching and acks."""
+    now = dt.datetime.now(dt.UTC)
+    messages = [m.encode() for _, m in generate(EPISODES, users, per_user, 7, seed, now, malformed_share=0.05)]
+    template = json.loads(next(m for m in messages if validate(m)[0]))
+    messages.append(json.dumps({**template, "event_id": f"old-{seed}",
+                                "ts": "1999-01-01T00:00:00+00:00"}).encode())  # no daily partition holds it
+    producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+    for i, m in enumerate(messages):
+        producer.send(settings.TOPIC_USER_EVENTS, key=f"u{i % 17}".encode(), value=m)
+    producer.flush()
+    producer.close()
+    return messages
+
+
+def table(settings, name) -> pd.DataFrame:
+    uri = settings.delta_path(name)
+    return DeltaTable(uri).to_pandas() if DeltaTable.is_deltatable(uri) else pd.DataFrame()
+
+
+def dlq_letters(settings) -> list[dict]:
+    kafka = kafka_for(settings)
+    ends = kafka.end_offsets(settings.TOPIC_USER_EVENTS_DLQ)
+    return [json.loads(r.value) for r in kafka.read_range(settings.TOPIC_USER_EVENTS_DLQ, {p: (0, e) for p, e in ends.items()})]
+
+
+def wait_for(what, check, timeout=300, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(2)
+    raise AssertionError(f"timed out waiting for {what}" + (f"\n{log.read_text(errors='replace')[-4000:]}" if log else ""))
+
+
+@pytest.mark.slow
+def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_restart(tmp_path):
+    s = stack_settings(tmp_path / "data", MONGO_TIMEOUT_MS=1500)
+    stack = Stack(s, with_podcast_index=False)
+    stack.up(log=lambda *_: None)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(DAGSTER_YAML)  # the project's own instance config: pools, monitoring
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(PLAN))
+    env = {**env_for(s), "DAGSTER_HOME": str(home), "PYTHONPATH": str(FAULTS), "FAULT_PLAN": str(plan)}
+    dagster = [str(BIN / "dagster")]
+    for sensor in ("episode_metadata_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor"):
+        subprocess.run(dagster + ["sensor", "stop", sensor, "-m", "podcast_assets.definitions"], env=env, cwd=tmp_path,
+                       capture_output=True, timeout=120, check=True)
+    daemon_log = tmp_path / "daemon.log"
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "podcast_assets.definitions"], env=env,
+                              cwd=tmp_path, stdout=open(daemon_log, "wb"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    sent: list[bytes] = []
+    try:
+        kafka_for(s).ensure_topics([s.TOPIC_USER_EVENTS, s.TOPIC_USER_EVENTS_DLQ])
+
+        def valid_ids():
+            return {e["event_id"] for e in (validate(m)[0] for m in sent) if e and e["ts"].year >= 2025}
+
+        def caught_up():
+            raw = table(s, "user_events_raw")
+            return len(raw) > 0 and set(raw["event_id"]) >= valid_ids()
+
+        # 1. a batch; three runs die (before any commit, between the commits, before the DLQ publish)
+        sent += produce(s, seed=1, users=40, per_user=50)
+        wait_for("the first batch to be ingested through the kills", caught_up, log=daemon_log)
+        wait_for("the third kill", lambda: Path(f"{plan}.log").exists()
+                 and len(Path(f"{plan}.log").read_text().splitlines()) == 3, log=daemon_log)
+        # 2. more events: the next run also sends the dead letters the killed run did not
+        sent += produce(s, seed=2, users=10, per_user=30)
+        wait_for("the second batch", caught_up, log=daemon_log)
+        # 3. two runs requested at once beside the sensor's: they queue, one writer at a time
+        sent += produce(s, seed=3, users=10, per_user=30)
+        for _ in range(2):
+            subprocess.run(dagster + ["job", "launch", "-j", "user_events_ingest_job", "-m", "podcast_assets.definitions"],
+                           env=env, cwd=tmp_path, capture_output=True, timeout=120, check=True)
+        wait_for("the third batch", caught_up, log=daemon_log)
+        # 4. the in-memory broker restarts (after ingestion caught up), then more events come
+        stack.stop_service("kafka")
+        stack.up(log=lambda *_: None)
+        kafka_for(s).ensure_topics([s.TOPIC_USER_EVENTS, s.TOPIC_USER_EVENTS_DLQ])
+        sent += produce(s, seed=4, users=10, per_user=20)
+        wait_for("the batch after the restart", caught_up, log=daemon_log)
+        dead = table(s, "user_events_dead_letters")
+        wait_for("every dead letter on the new DLQ topic", lambda: len(dlq_letters(s)) >= len(table(s, "user_events_dead_letters")),
+                 log=daemon_log)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+        stack.down(log=lambda *_: None)
+
+    raw, dead, letters = table(s, "user_events_raw"), table(s, "user_events_dead_letters"), dlq_letters(s)
+    kills = Path(f"{plan}.log").read_text().splitlines()
+    assert len(kills) == 3 and "DLQ publish" in kills[2], kills
+    # every valid event exactly once; every malformed or undatable one once, in Delta and on the DLQ topic
+    assert raw["event_id"].is_unique and set(raw["event_id"]) == valid_ids()
+    assert len(raw) + len(dead) == len(sent)
+    keys = {(d["kafka_epoch"], d["kafka_partition"], d["kafka_offset"]) for d in dead.to_dict("records")}
+    assert len(keys) == len(dead) and sum("outside the daily partitions" in r for r in dead["reason"]) == 4
+    assert sorted((d["source_epoch"], d["source_partition"], d["source_offset"]) for d in letters) == sorted(keys)
+    assert set(raw["kafka_epoch"]) == {0, 1}  # the restart started a new epoch
+    # the runs of the ingestion job never overlapped, and none was left hanging
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_run_records(dg.RunsFilter(job_name="user_events_ingest_job"))
+    spans = sorted((r.start_time, r.end_time) for r in runs if r.start_time)
+    assert all(end is not None for _, end in spans)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:])), spans
+    statuses = {r.dagster_run.status for r in runs}
+    assert dg.DagsterRunStatus.FAILURE in statuses and dg.DagsterRunStatus.SUCCESS in statuses
