@@ -90,11 +90,11 @@ def _held_identities(raw: DeltaTable, dlq: DeltaTable | None, epoch: int, held: 
         where = [("kafka_epoch", "=", epoch), ("kafka_partition", "=", p), ("kafka_offset", "=", offset - 1)]
         rows = raw.to_pyarrow_table(columns=["event_id"], filters=where).to_pylist()
         if rows:
-            out[p] = f"event:{rows[0]['event_id']}"
+            out[p] = exactly_once.held_identity(event_id=rows[0]["event_id"])
         elif dlq is not None:
             dead = dlq.to_pyarrow_table(columns=["value"], filters=where).to_pylist()
             if dead:
-                out[p] = f"dead:{dead[0]['value']}"
+                out[p] = exactly_once.held_identity(dead_value=dead[0]["value"])
     return out
 
 

@@ -147,15 +147,23 @@ def commit(target: str | DeltaTable, table_uri: str, topic: str, state: TableSta
                         "ranges": json.dumps({str(p): r for p, r in todo.items()})}))
 
 
-def identity(value: bytes | None) -> str:
-    """What identifies a record's content: its event id when valid, else its bytes."""
+def held_identity(event_id: str | None = None, dead_value: str | None = None) -> str:
+    """What a table holds at an offset: a valid event's id, or a dead letter's bytes."""
+    return f"event:{event_id}" if event_id is not None else f"dead:{dead_value}"
+
+
+def matches(value: bytes | None, held: str) -> bool:
+    """Whether a Kafka record is the one the tables hold at its offset. A dead letter is compared by its
+    bytes (it may be a valid event dated outside the daily partitions), a row by its event id."""
+    if held.startswith("dead:"):
+        return (value or b"").decode("utf-8", "replace") == held[len("dead:"):]
     event, _ = validate(value)
-    return f"event:{event['event_id']}" if event else f"dead:{(value or b'').decode('utf-8', 'replace')}"
+    return event is not None and held == f"event:{event['event_id']}"
 
 
 def tail_mismatches(at_kafka: dict[int, bytes | None], held: dict[int, str]) -> list[int]:
     """Partitions whose record before the held offset (``at_kafka``) differs from what the table holds there."""
-    return sorted(p for p, value in at_kafka.items() if p in held and identity(value) != held[p])
+    return sorted(p for p, value in at_kafka.items() if p in held and not matches(value, held[p]))
 
 
 def dead_letters_present(dlq_records, source_topic: str) -> set[tuple[int, int, int]]:
