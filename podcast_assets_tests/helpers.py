@@ -41,3 +41,16 @@ def env_for(settings) -> dict[str, str]:
     values = {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)
               if f.name != "from_environment"}
     return {**os.environ, **values}
+
+
+def stop_process_group(proc, timeout: float = 60) -> None:
+    """SIGTERM a process started with ``start_new_session=True`` and its children; SIGKILL if they linger."""
+    import os
+    import signal
+    import subprocess
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)

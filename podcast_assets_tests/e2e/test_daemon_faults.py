@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +28,7 @@ from podcast_assets.events.schema import validate
 from podcast_assets.local.instance import DAGSTER_YAML
 from podcast_assets.local.stack import Stack
 from podcast_assets_tests.conftest import stack_settings
-from podcast_assets_tests.helpers import env_for, kafka_for
+from podcast_assets_tests.helpers import env_for, kafka_for, stop_process_group
 
 BIN = Path(sys.executable).parent
 FAULTS = Path(__file__).parent / "faults"
@@ -131,11 +129,7 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
                  lambda: len(dlq_letters(s)) >= len(table(s, "user_events_dead_letters")), log=daemon_log)
         letters = dlq_letters(s)
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
+        stop_process_group(daemon)
         stack.down(log=lambda *_: None)
 
     raw, dead = table(s, "user_events_raw"), table(s, "user_events_dead_letters")

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pymongo import MongoClient
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets_tests.conftest import free_port, stack_settings
+from podcast_assets_tests.helpers import stop_process_group
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
@@ -160,8 +160,4 @@ def test_dagster_dev_shows_the_graph_and_sensors_transcribe_new_episodes(project
         assert len(row) == 1, (tmp_path / "dev.log").read_text(errors="replace")[-3000:]
         assert row["status"].iloc[0] == "transcribed" and "bread" in row["transcript"].iloc[0].lower()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
