@@ -141,7 +141,12 @@ def commit(target: str | DeltaTable, table_uri: str, topic: str, state: TableSta
     txns.append(Transaction(f"{_name(table_uri)}:{topic}:epoch", state.epoch))
     if state.fingerprint is not None:
         txns.append(Transaction(f"{_name(table_uri)}:{topic}:fingerprint", state.fingerprint))
+    # a new raw table is partitioned by day, so a day's recompute reads only that day; tables
+    # created before that keep their layout (a Delta table's partitioning is fixed at creation)
+    created = isinstance(target, str) and not DeltaTable.is_deltatable(target)
+    partition_by = ["day"] if created and "day" in schema.names else None
     write_deltalake(target, pa.Table.from_pylist(rows, schema), mode="append", schema_mode="merge",
+                    partition_by=partition_by,
                     commit_properties=CommitProperties(app_transactions=txns, custom_metadata={
                         "source": topic, "epoch": str(state.epoch),
                         "ranges": json.dumps({str(p): r for p, r in todo.items()})}))

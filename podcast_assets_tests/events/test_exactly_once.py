@@ -75,7 +75,10 @@ def test_a_commit_records_rows_offsets_epoch_and_fingerprint_together(tmp_path):
     assert (state.epoch, state.fingerprint, state.committed) == (1, 43, {0: 1})  # epoch 1's offsets only
     assert exactly_once.read_state(DeltaTable(uri), uri, "topic", [0, 1], epoch=0).committed == {0: 1, 1: 1}
     table = DeltaTable(uri).to_pyarrow_table()
-    assert table.num_rows == 3 and table.schema.names == exactly_once.RAW_SCHEMA.names
+    assert table.num_rows == 3 and set(table.schema.names) == set(exactly_once.RAW_SCHEMA.names)
+    assert DeltaTable(uri).metadata().partition_columns == ["day"]  # a day's recompute reads one folder
+    day = DeltaTable(uri).to_pyarrow_table(filters=[("day", "=", dt.date(2026, 11, 20))])
+    assert day.num_rows == 3
 
 
 def test_dead_letters_present_reads_only_this_topics_letters():
