@@ -86,9 +86,11 @@ class IngestReport:
 def _held_identities(raw: DeltaTable, dlq: DeltaTable | None, epoch: int, held: dict[int, int]) -> dict[int, str]:
     """What the tables hold at each partition's last ingested offset (event id, or a dead letter's bytes)."""
     out = {}
+    # a table written before epochs existed has no kafka_epoch column: all its rows are epoch 0
+    dated = "kafka_epoch" in raw.schema().to_arrow().names
     for p, offset in held.items():
         where = [("kafka_epoch", "=", epoch), ("kafka_partition", "=", p), ("kafka_offset", "=", offset - 1)]
-        rows = raw.to_pyarrow_table(columns=["event_id"], filters=where).to_pylist()
+        rows = raw.to_pyarrow_table(columns=["event_id"], filters=where if dated else where[1:]).to_pylist()
         if rows:
             out[p] = exactly_once.held_identity(event_id=rows[0]["event_id"])
         elif dlq is not None:
