@@ -141,33 +141,26 @@ def _recommend(args) -> int:
 
 
 def _recommend_offline(args) -> int:
-    from functools import partial
-
     import pandas as pd
 
-    from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
     from podcast_assets.recommendations.training import train
+    from podcast_assets.resources.factory import build_resources
 
-    s = settings_from_env()
     df = pd.read_csv(args.interactions, dtype={"user_id": str, "episode_id": str})
     missing = {"user_id", "episode_id", "engagement"} - set(df.columns)
     if missing:
         print(f"error: {args.interactions} lacks columns {sorted(missing)}", file=sys.stderr)
         return 2
-    spark, fit = None, fit_local
-    if args.engine == "spark":
-        from podcast_assets.resources.spark import local_spark_session
-
-        spark = local_spark_session(s.SPARK_MASTER, s.spark_conf)
-        fit = partial(fit_spark, spark)
-    params = AlsParams(s.ALS_RANK, s.ALS_ITERATIONS, s.ALS_REG, s.ALS_ALPHA, s.ALS_CONFIDENCE)
-    model = train(df, params, fit, args.engine, evaluate_first=False)
+    # the deployment's ALS engine resource (its parameters and fit), with the engine this command names;
+    # it holds no secret, so it is used as built (a Spark one starts its session lazily, on fit)
+    als = build_resources(settings_from_env(ALS_ENGINE=args.engine))["als"]
+    model = train(df, als.params(), als.fit, als.name, evaluate_first=False)
     out = model.top_n(args.top_n)
     out.to_csv(args.out, index=False)
-    if spark is not None:
-        spark.stop()
+    if als.name == "spark":
+        als.spark.spark_session.stop()
     print(f"{len(out)} recommendations for {len(model.data.users)} users written to {args.out} "
-          f"({args.engine} engine, fit {model.fit_seconds:.2f}s)", file=sys.stderr)
+          f"({als.name} engine, fit {model.fit_seconds:.2f}s)", file=sys.stderr)
     return 0
 
 

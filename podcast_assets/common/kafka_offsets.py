@@ -18,7 +18,7 @@ def new_ranges(cursor: dict[int, int], ends: dict[int, int], max_per_partition: 
 
 
 def range_key(topic: str, ranges: dict[int, tuple[int, int]]) -> str:
-    """A stable name for an offset range, used as run key and Delta app-transaction id."""
+    """A stable, readable name for the offset ranges a run read (shown in its metadata)."""
     return f"{topic}:" + ",".join(f"{p}@{s}-{e}" for p, (s, e) in sorted(ranges.items()))
 
 

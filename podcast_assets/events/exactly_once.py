@@ -103,13 +103,12 @@ def remaining(todo: dict[int, tuple[int, int]], committed: dict[int, int]) -> di
     return {p: r for p, r in out.items() if r[1] > r[0]}
 
 
+def covers(todo: dict[int, tuple[int, int]], partition: int, offset: int) -> bool:
+    return partition in todo and todo[partition][0] <= offset < todo[partition][1]
+
+
 def within(rows: list[dict], todo: dict[int, tuple[int, int]]) -> list[dict]:
-    return [r for r in rows if r["kafka_partition"] in todo
-            and todo[r["kafka_partition"]][0] <= r["kafka_offset"] < todo[r["kafka_partition"]][1]]
-
-
-def is_new(record, todo: dict[int, tuple[int, int]]) -> bool:
-    return record.partition in todo and todo[record.partition][0] <= record.offset < todo[record.partition][1]
+    return [r for r in rows if covers(todo, r["kafka_partition"], r["kafka_offset"])]
 
 
 def parse_records(records, todo: dict[int, tuple[int, int]], epoch: int, now: dt.datetime,
@@ -118,7 +117,7 @@ def parse_records(records, todo: dict[int, tuple[int, int]], epoch: int, now: dt
     whose day is outside ``days`` (first, last): no daily partition could hold them."""
     rows, dead = [], []
     for rec in records:
-        if not is_new(rec, todo):
+        if not covers(todo, rec.partition, rec.offset):
             continue
         event, problem = validate(rec.value)
         if event is not None and days and not days[0] <= event["ts"].date() <= days[1]:
