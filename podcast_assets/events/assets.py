@@ -1,20 +1,22 @@
 """Listener events: generated to Kafka, ingested exactly once into Delta, aggregated per day."""
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import dagster as dg
 import pandas as pd
+import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from podcast_assets.common.kafka_offsets import range_key
 from podcast_assets.common.previews import markdown_preview
-from podcast_assets.events import exactly_once
+from podcast_assets.events import dead_letters, exactly_once
 from podcast_assets.events.engagement import daily_engagement as aggregate
 from podcast_assets.events.generator import generate
 from podcast_assets.resources.delta import DeltaTables
-from podcast_assets.resources.kafka import KafkaResource
+from podcast_assets.resources.kafka import KafkaReader, KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 
@@ -81,6 +83,7 @@ class IngestReport:
     dead_letters: int = 0
     dead_letters_sent: int = 0
     days: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage: the run's figures in its metadata
 
 
 def _held_identities(raw: DeltaTable, dlq: DeltaTable | None, epoch: int, held: dict[int, int]) -> dict[int, str]:
@@ -102,52 +105,82 @@ def _held_identities(raw: DeltaTable, dlq: DeltaTable | None, epoch: int, held: 
 
 def ingest_topic(kafka: KafkaResource, delta: DeltaTables, topic: str, dlq_topic: str,
                  max_per_partition: int = MAX_EVENTS_PER_RUN, log=print) -> IngestReport:
-    """Everything new on ``topic`` since the offsets the raw table holds, exactly once (``exactly_once.py``)."""
+    """Everything new on ``topic`` since the offsets the raw table holds, exactly once (``exactly_once.py``).
+    One Kafka reader and one producer (for dead letters, made first so its start overlaps the read)."""
+    producer = kafka.producer()
+    with kafka.reader() as reader:
+        return _ingest(kafka, reader, producer, delta, topic, dlq_topic, max_per_partition, log)
+
+
+def _ingest(kafka: KafkaResource, reader: KafkaReader, producer, delta: DeltaTables, topic: str, dlq_topic: str,
+            max_per_partition: int, log) -> IngestReport:
     raw_uri, dlq_uri = delta.uri("user_events_raw"), delta.uri("user_events_dead_letters")
     raw, dlq = delta.table("user_events_raw"), delta.table("user_events_dead_letters")  # the snapshots we commit on
-    with kafka.reader() as reader:
-        ends = reader.end_offsets(topic)
-        state = exactly_once.read_state(raw, raw_uri, topic, ends)
-        topic_fp = exactly_once.fingerprint(reader.topic_id(topic))
-        held = {p: o for p, o in state.committed.items() if 0 < o <= ends.get(p, 0)}
-        at_kafka = {r.partition: r.value for r in reader.read_range(topic, {p: (o - 1, o) for p, o in held.items()})}
-        mismatches = exactly_once.tail_mismatches(at_kafka, _held_identities(raw, dlq, state.epoch, held)) if raw else []
-        reason = exactly_once.new_epoch_reason(state, topic_fp, ends, mismatches)
-        if reason:
-            log(f"{topic}: new epoch {state.epoch + 1} starts at offset 0: {reason}")
-            state = exactly_once.TableState(state.epoch + 1, topic_fp, {})
-        state.fingerprint = topic_fp if topic_fp is not None else state.fingerprint
-        todo = exactly_once.plan(state.committed, ends, max_per_partition)
-        records = reader.read_range(topic, todo)
+    marks = [time.perf_counter()]
+    ends = reader.end_offsets(topic)
+    state = exactly_once.read_state(raw, raw_uri, topic, ends)
+    topic_fp = exactly_once.fingerprint(reader.topic_id(topic))
+    held = {p: o for p, o in state.committed.items() if 0 < o <= ends.get(p, 0)}
+    at_kafka = {r.partition: r.value for r in reader.read_range(topic, {p: (o - 1, o) for p, o in held.items()})}
+    mismatches = exactly_once.tail_mismatches(at_kafka, _held_identities(raw, dlq, state.epoch, held)) if raw else []
+    reason = exactly_once.new_epoch_reason(state, topic_fp, ends, mismatches)
+    if reason:
+        log(f"{topic}: new epoch {state.epoch + 1} starts at offset 0: {reason}")
+        state = exactly_once.TableState(state.epoch + 1, topic_fp, {})
+    state.fingerprint = topic_fp if topic_fp is not None else state.fingerprint
+    todo = exactly_once.plan(state.committed, ends, max_per_partition)
+    marks.append(time.perf_counter())
+    records = reader.read_range(topic, todo)
+    marks.append(time.perf_counter())
     now = dt.datetime.now(dt.UTC)
     first, last = days.start.date(), now.date()  # end_offset=1: today is the last partition
     rows, dead = exactly_once.parse_records(records, todo, state.epoch, now, (first, last))
-    report = IngestReport(state.epoch, reason, todo, len(rows), len(dead), days=sorted({r["day"].isoformat() for r in rows}))
-    if not todo and not reason:
-        return report
-    # dead letters first, under the same offsets: a retry after a crash between the commits skips them
-    dlq_todo = exactly_once.remaining(todo, exactly_once.read_state(dlq, dlq_uri, topic, todo, state.epoch).committed)
-    if dlq_todo:
-        exactly_once.commit(dlq if dlq is not None else dlq_uri, dlq_uri, topic, state, dlq_todo,
-                            exactly_once.within(dead, dlq_todo), exactly_once.DEAD_LETTER_SCHEMA)
-    exactly_once.commit(raw if raw is not None else raw_uri, raw_uri, topic, state, todo, rows, exactly_once.RAW_SCHEMA)
-    report.dead_letters_sent = publish_dead_letters(kafka, delta, topic, dlq_topic)
-    log(f"{topic} epoch {state.epoch} {todo}: {len(rows)} rows and {len(dead)} dead letters committed, "
-        f"{report.dead_letters_sent} dead letters sent to {dlq_topic}")
+    touched = sorted(d.isoformat() for d in pc.unique(rows["day"]).to_pylist())
+    report = IngestReport(state.epoch, reason, todo, rows.num_rows, len(dead), days=touched)
+    marks.append(time.perf_counter())
+    if todo or reason:
+        # dead letters first, under the same offsets: a retry after a crash between the commits skips them
+        dlq_todo = exactly_once.remaining(todo, exactly_once.read_state(dlq, dlq_uri, topic, todo, state.epoch).committed)
+        if dlq_todo:
+            exactly_once.commit(dlq if dlq is not None else dlq_uri, dlq_uri, topic, state, dlq_todo,
+                                exactly_once.within(dead, dlq_todo), exactly_once.DEAD_LETTER_SCHEMA)
+        exactly_once.commit(raw if raw is not None else raw_uri, raw_uri, topic, state, todo, rows, exactly_once.RAW_SCHEMA)
+    marks.append(time.perf_counter())
+    # also when nothing is new: letters a killed run committed but did not send go out now
+    report.dead_letters_sent = publish_dead_letters(kafka, reader, delta, topic, dlq_topic, state.epoch, sorted(ends),
+                                                    producer)
+    marks.append(time.perf_counter())
+    report.seconds = {stage: round(b - a, 3) for stage, a, b in
+                      zip(("offsets_and_epoch", "read", "parse_validate", "commit", "dead_letter_topic"), marks, marks[1:])}
+    if todo or reason or report.dead_letters_sent:
+        log(f"{topic} epoch {state.epoch} {todo}: {rows.num_rows} rows and {len(dead)} dead letters committed, "
+            f"{report.dead_letters_sent} dead letters sent to {dlq_topic}; seconds per stage {report.seconds}")
     return report
 
 
-def publish_dead_letters(kafka: KafkaResource, delta: DeltaTables, topic: str, dlq_topic: str) -> int:
-    """Every row of the dead-letter table onto the DLQ topic once (those already there are skipped)."""
-    dead = delta.pandas("user_events_dead_letters")
-    if dead.empty:
+def publish_dead_letters(kafka: KafkaResource, reader: KafkaReader, delta: DeltaTables, topic: str, dlq_topic: str,
+                         epoch: int, partitions: list[int], producer=None) -> int:
+    """The dead letters not yet on the DLQ topic, each once (``dead_letters.py``); returns how many were sent."""
+    dead = delta.table("user_events_dead_letters")
+    if dead is None:
         return 0
-    kafka.ensure_topics([dlq_topic])
-    with kafka.reader() as reader:
-        ends = reader.end_offsets(dlq_topic)
-        present = exactly_once.dead_letters_present(reader.read_range(dlq_topic, {p: (0, e) for p, e in ends.items()}), topic)
-    missing = exactly_once.dead_letter_messages(dead.to_dict("records"), present, topic)
-    return kafka.publish(dlq_topic, missing) if missing else 0
+    dlq_ends = reader.end_offsets(dlq_topic)
+    dlq_fp = exactly_once.fingerprint(reader.topic_id(dlq_topic))
+    progress = dead_letters.read_progress(dead, dlq_topic, epoch, partitions, dlq_ends)
+    if dead_letters.recreated(progress, dlq_fp, dlq_ends):
+        progress = dead_letters.Progress()  # a new DLQ topic gets every letter again
+    upto = dead_letters.targets(dead, delta.uri("user_events_dead_letters"), topic, epoch, partitions)
+    letters = dead_letters.pending(dead, progress, upto)
+    if not letters and progress.fingerprint == dlq_fp:
+        return 0
+    # what a run killed between sending and recording already sent (normally nothing)
+    since = {p: (progress.dlq_ends.get(p, 0), end) for p, end in dlq_ends.items()}
+    present = dead_letters.on_topic(reader.read_range(dlq_topic, since), topic)
+    missing = dead_letters.messages(letters, present, topic)
+    landed: dict[int, int] = {}
+    sent = kafka.publish(dlq_topic, missing, ends=landed, producer=producer) if missing else 0
+    dead_letters.record_progress(dead, dlq_topic, upto, dlq_fp, {p: max(e, landed.get(p, 0)) for p, e in dlq_ends.items()})
+    return sent
 
 
 @dg.asset(group_name="events", deps=[user_events], kinds={"deltalake", "kafka"}, pool="user_events_raw")
@@ -163,7 +196,8 @@ def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, del
         "epoch": report.epoch, "new_epoch": report.new_epoch or "no",
         "range": range_key(topic, report.ranges) if report.ranges else "nothing new",
         "rows_committed": report.valid, "dead_letters": report.dead_letters,
-        "dead_letters_sent": report.dead_letters_sent, "days_touched": ",".join(report.days)})
+        "dead_letters_sent": report.dead_letters_sent, "days_touched": ",".join(report.days),
+        "seconds_per_stage": dg.MetadataValue.json(report.seconds)})
 
 
 @dg.asset(group_name="events", partitions_def=days, deps=[user_events_raw], kinds={"deltalake"},

@@ -23,8 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
+from podcast_assets.events.bulk import parse_events
 from podcast_assets.events.schema import validate
 
 RAW_SCHEMA = pa.schema([
@@ -112,13 +114,15 @@ def within(rows: list[dict], todo: dict[int, tuple[int, int]]) -> list[dict]:
 
 
 def parse_records(records, todo: dict[int, tuple[int, int]], epoch: int, now: dt.datetime,
-                  days: tuple[dt.date, dt.date] | None = None) -> tuple[list, list]:
-    """Rows for the valid records of ``todo``; dead-letter rows for the malformed ones, and for events
-    whose day is outside ``days`` (first, last): no daily partition could hold them."""
-    rows, dead = [], []
-    for rec in records:
-        if not covers(todo, rec.partition, rec.offset):
-            continue
+                  days: tuple[dt.date, dt.date] | None = None) -> tuple[pa.Table, list[dict]]:
+    """A ``RAW_SCHEMA`` table of the valid records of ``todo``, and dead-letter rows for the malformed
+    ones and for events whose day is outside ``days`` (first, last): no daily partition could hold them.
+    Parsed in bulk (``bulk.py``); the messages it is not sure of are decided one by one by ``validate``."""
+    records = [r for r in records if (span := todo.get(r.partition)) and span[0] <= r.offset < span[1]]
+    table, unsure = parse_events([r.value for r in records], days)
+    slow, dead = [], []
+    for i in unsure:
+        rec = records[i]
         event, problem = validate(rec.value)
         if event is not None and days and not days[0] <= event["ts"].date() <= days[1]:
             event, problem = None, f"day {event['ts'].date()} outside the daily partitions {days[0]}..{days[1]}"
@@ -127,13 +131,19 @@ def parse_records(records, todo: dict[int, tuple[int, int]], epoch: int, now: dt
                          "reason": problem, "key": (rec.key or b"").decode("utf-8", "replace"),
                          "value": (rec.value or b"").decode("utf-8", "replace"), "ingested_at": now})
         else:
-            rows.append({**event, "day": event["ts"].date(), "kafka_partition": rec.partition,
+            slow.append({**event, "day": event["ts"].date(), "kafka_partition": rec.partition,
                          "kafka_offset": rec.offset, "ingested_at": now, "kafka_epoch": epoch})
+    at = table["_i"]
+    table = (table.append_column("kafka_partition", pc.take(pa.array([r.partition for r in records], pa.int32()), at))
+             .append_column("kafka_offset", pc.take(pa.array([r.offset for r in records], pa.int64()), at))
+             .append_column("ingested_at", pa.repeat(pa.scalar(now, RAW_SCHEMA.field("ingested_at").type), len(table)))
+             .append_column("kafka_epoch", pa.repeat(pa.scalar(epoch, pa.int32()), len(table))))
+    rows = pa.concat_tables([table.select(RAW_SCHEMA.names).cast(RAW_SCHEMA), pa.Table.from_pylist(slow, RAW_SCHEMA)])
     return rows, dead
 
 
 def commit(target: str | DeltaTable, table_uri: str, topic: str, state: TableState, todo: dict[int, tuple[int, int]],
-           rows: list[dict], schema: pa.Schema) -> None:
+           rows: pa.Table | list[dict], schema: pa.Schema) -> None:
     """``rows`` and every partition's new end, the epoch and the topic's fingerprint, in one commit.
     ``target`` is the snapshot the offsets were read from, so a concurrent writer's commit conflicts."""
     txns = [Transaction(app_id(table_uri, topic, p, state.epoch), end) for p, (_, end) in todo.items()]
@@ -144,7 +154,8 @@ def commit(target: str | DeltaTable, table_uri: str, topic: str, state: TableSta
     # created before that keep their layout (a Delta table's partitioning is fixed at creation)
     created = isinstance(target, str) and not DeltaTable.is_deltatable(target)
     partition_by = ["day"] if created and "day" in schema.names else None
-    write_deltalake(target, pa.Table.from_pylist(rows, schema), mode="append", schema_mode="merge",
+    data = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema)
+    write_deltalake(target, data, mode="append", schema_mode="merge",
                     partition_by=partition_by,
                     commit_properties=CommitProperties(app_transactions=txns, custom_metadata={
                         "source": topic, "epoch": str(state.epoch),
@@ -168,24 +179,3 @@ def matches(value: bytes | None, held: str) -> bool:
 def tail_mismatches(at_kafka: dict[int, bytes | None], held: dict[int, str]) -> list[int]:
     """Partitions whose record before the held offset (``at_kafka``) differs from what the table holds there."""
     return sorted(p for p, value in at_kafka.items() if p in held and not matches(value, held[p]))
-
-
-def dead_letters_present(dlq_records, source_topic: str) -> set[tuple[int, int, int]]:
-    """(epoch, source partition, source offset) of every dead letter already on the DLQ for ``source_topic``."""
-    present = set()
-    for rec in dlq_records:
-        try:
-            doc = json.loads(rec.value)
-            if doc.get("source_topic") == source_topic:
-                present.add((int(doc.get("source_epoch", 0)), int(doc["source_partition"]), int(doc["source_offset"])))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return present
-
-
-def dead_letter_messages(dead_rows: list[dict], present: set[tuple[int, int, int]], topic: str) -> list[tuple]:
-    """(key, message) for each dead letter not on the DLQ yet, with its reason and source offset."""
-    return [(f"{topic}:{d['kafka_epoch']}:{d['kafka_partition']}:{d['kafka_offset']}", {
-        "source_topic": topic, "source_epoch": d["kafka_epoch"], "source_partition": d["kafka_partition"],
-        "source_offset": d["kafka_offset"], "reason": d["reason"], "key": d["key"], "value": d["value"]})
-        for d in dead_rows if (d["kafka_epoch"], d["kafka_partition"], d["kafka_offset"]) not in present]

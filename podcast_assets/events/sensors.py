@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from podcast_assets.events import exactly_once
+from podcast_assets.events import dead_letters, exactly_once
 from podcast_assets.events.assets import daily_engagement, days, user_events_raw
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
@@ -22,21 +22,27 @@ def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource
     """Requests an ingestion run whenever ``user-events`` holds more than the raw table and no ingestion
     run is queued or running. It only decides *whether* there is new data: the run reads from the
     table's own offsets, so a failed or killed run is simply followed by the next one."""
-    topic = kafka.user_events_topic
+    topic, dlq_topic = kafka.user_events_topic, kafka.user_events_dlq_topic
     try:
         with kafka.reader() as reader:
             ends = reader.end_offsets(topic)
             topic_fp = exactly_once.fingerprint(reader.topic_id(topic))
+            dlq_ends = reader.end_offsets(dlq_topic)
+            dlq_fp = exactly_once.fingerprint(reader.topic_id(dlq_topic))
     except KafkaUnavailable as exc:
         return dg.SkipReason(f"Kafka unavailable: {exc}")
     state = exactly_once.read_state(delta.table("user_events_raw"), delta.uri("user_events_raw"), topic, ends)
     behind = {p: (state.committed.get(p, 0), end) for p, end in ends.items() if end != state.committed.get(p, 0)}
     recreated = state.fingerprint is not None and topic_fp is not None and state.fingerprint != topic_fp
-    if not behind and not recreated:
+    # letters committed by a run killed before it sent them, or a recreated DLQ topic, need a run too
+    unsent = dead_letters.behind(delta.table("user_events_dead_letters"), delta.uri("user_events_dead_letters"),
+                                 topic, dlq_topic, state.epoch, sorted(ends), dlq_fp, dlq_ends)
+    if not behind and not recreated and not unsent:
         return dg.SkipReason(f"{topic}: the raw table holds everything ({sum(ends.values())} offsets)")
     if context.instance.get_run_records(dg.RunsFilter(job_name=user_events_ingest_job.name, statuses=IN_FLIGHT), limit=1):
         return dg.SkipReason("an ingestion run is queued or running; it reads up to the end")
-    context.log.info(f"{topic}: table vs end per partition {behind}{' (topic recreated)' if recreated else ''}")
+    context.log.info(f"{topic}: table vs end per partition {behind}{' (topic recreated)' if recreated else ''}"
+                     f"{' (dead letters to send)' if unsent else ''}")
     return dg.RunRequest(tags={"podcast_assets/topic": topic})
 
 

@@ -1,8 +1,8 @@
 """Exactly once through the real daemon path (sensor -> run -> Delta) under the faults of a live system.
 
 Outside producers with kafka-python's default batching send events, some malformed. Run processes are
-SIGKILLed at planned, logged moments (``faults/sitecustomize.py``), one of them after the Delta commits
-and before the dead-letter publish. Two runs are requested at once and must queue, not overlap. The
+SIGKILLed at planned, logged moments (``faults/sitecustomize.py``): before and between the Delta commits,
+after them and before the dead-letter publish, and after that publish before it is recorded. Two runs are requested at once and must queue, not overlap. The
 in-memory broker restarts and more events follow. Nobody clicks: the daemon's sensors, its run queue
 and its run monitoring do everything. At the end every valid event is in ``user_events_raw`` once,
 every malformed one in ``user_events_dead_letters`` once and on the dead-letter topic once.
@@ -36,6 +36,7 @@ PLAN = {  # point -> {hit number: what is killed}
     "before dead-letter commit": {"1": "step"},
     "before raw commit": {"1": "run worker and step"},
     "after the commits, before the DLQ publish": {"1": "run worker and step"},
+    "after the DLQ send, before recording it": {"1": "step"},
 }
 EPISODES = {str(41000000 + i): ("science", "food", "history")[i % 3] for i in range(12)}
 
@@ -105,12 +106,13 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
             raw = table(s, "user_events_raw")
             return len(raw) > 0 and set(raw["event_id"]) >= valid_ids()
 
-        # 1. a batch; three runs die (before any commit, between the commits, before the DLQ publish)
+        # 1. a batch; four runs die (before any commit, between the commits, before the DLQ publish, before
+        # the publish is recorded); the sensor follows each with a run, with no new events needed
         sent += produce(s, seed=1, users=40, per_user=50)
         wait_for("the first batch to be ingested through the kills", caught_up, log=daemon_log)
-        wait_for("the third kill", lambda: Path(f"{plan}.log").exists()
-                 and len(Path(f"{plan}.log").read_text().splitlines()) == 3, log=daemon_log)
-        # 2. more events: the next run also sends the dead letters the killed run did not
+        wait_for("the fourth kill", lambda: Path(f"{plan}.log").exists()
+                 and len(Path(f"{plan}.log").read_text().splitlines()) == 4, log=daemon_log)
+        # 2. more events
         sent += produce(s, seed=2, users=10, per_user=30)
         wait_for("the second batch", caught_up, log=daemon_log)
         # 3. two runs requested at once beside the sensor's: they queue, one writer at a time
@@ -134,7 +136,7 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
 
     raw, dead = table(s, "user_events_raw"), table(s, "user_events_dead_letters")
     kills = Path(f"{plan}.log").read_text().splitlines()
-    assert len(kills) == 3 and "DLQ publish" in kills[2], kills
+    assert len(kills) == 4 and "DLQ publish" in kills[2] and "before recording" in kills[3], kills
     # every valid event exactly once; every malformed or undatable one once, in Delta and on the DLQ topic
     assert raw["event_id"].is_unique and set(raw["event_id"]) == valid_ids()
     assert len(raw) + len(dead) == len(sent)

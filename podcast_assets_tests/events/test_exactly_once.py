@@ -55,12 +55,12 @@ def test_parse_keeps_valid_rows_and_makes_dead_letters_of_the_rest():
     records = [Rec(0, 0, event(0)), Rec(0, 1, b"{oops"), Rec(0, 2, event(2)), Rec(0, 3, b'{"event": "dance"}'),
                Rec(0, 4, event(4, day="1999-01-01"))]
     days = (dt.date(2025, 1, 1), NOW.date())
-    rows, dead = exactly_once.parse_records(records, {0: (1, 5)}, 3, NOW, days)
+    table, dead = exactly_once.parse_records(records, {0: (1, 5)}, 3, NOW, days)
+    assert table.schema == exactly_once.RAW_SCHEMA
+    rows = table.to_pylist()
     assert [r["event_id"] for r in rows] == ["e2"] and rows[0]["day"] == dt.date(2026, 11, 20)
     assert rows[0]["kafka_epoch"] == 3
     assert [(d["kafka_offset"], d["reason"].split()[0]) for d in dead] == [(1, "not"), (3, "missing"), (4, "day")]
-    messages = exactly_once.dead_letter_messages(dead, {(3, 0, 1)}, "topic")
-    assert [k for k, _ in messages] == ["topic:3:0:3", "topic:3:0:4"] and messages[0][1]["source_epoch"] == 3
 
 
 def test_a_commit_records_rows_offsets_epoch_and_fingerprint_together(tmp_path):
@@ -79,12 +79,3 @@ def test_a_commit_records_rows_offsets_epoch_and_fingerprint_together(tmp_path):
     assert DeltaTable(uri).metadata().partition_columns == ["day"]  # a day's recompute reads one folder
     day = DeltaTable(uri).to_pyarrow_table(filters=[("day", "=", dt.date(2026, 11, 20))])
     assert day.num_rows == 3
-
-
-def test_dead_letters_present_reads_only_this_topics_letters():
-    dlq = [Rec(0, 0, json.dumps({"source_topic": "a", "source_partition": 1, "source_offset": 5}).encode()),
-           Rec(0, 1, json.dumps({"source_topic": "a", "source_epoch": 2, "source_partition": 1,
-                                 "source_offset": 5}).encode()),
-           Rec(0, 2, json.dumps({"source_topic": "b", "source_partition": 1, "source_offset": 6}).encode()),
-           Rec(0, 3, b"garbage")]
-    assert exactly_once.dead_letters_present(dlq, "a") == {(0, 1, 5), (2, 1, 5)}

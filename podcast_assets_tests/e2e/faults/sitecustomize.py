@@ -13,7 +13,7 @@ if PLAN:
     import fcntl
     import signal
 
-    from podcast_assets.events import assets, exactly_once
+    from podcast_assets.events import assets, dead_letters, exactly_once
 
     def hit(point: str) -> None:
         with open(PLAN + ".state", "a+") as state:
@@ -35,7 +35,7 @@ if PLAN:
             for pid in victims:
                 os.kill(pid, signal.SIGKILL)
 
-    real_commit, real_publish = exactly_once.commit, assets.publish_dead_letters
+    real_commit, real_publish, real_record = exactly_once.commit, assets.publish_dead_letters, dead_letters.record_progress
 
     def commit(target, table_uri, *args, **kwargs):
         hit("before dead-letter commit" if table_uri.endswith("dead_letters") else "before raw commit")
@@ -45,5 +45,10 @@ if PLAN:
         hit("after the commits, before the DLQ publish")
         return real_publish(*args, **kwargs)
 
+    def record_progress(*args, **kwargs):
+        hit("after the DLQ send, before recording it")
+        return real_record(*args, **kwargs)
+
     exactly_once.commit = commit
     assets.publish_dead_letters = publish_dead_letters
+    dead_letters.record_progress = record_progress
