@@ -15,14 +15,23 @@ from podcast_assets.similarities import assets as similarities_assets
 from podcast_assets.transcripts import assets as transcripts_assets
 from podcast_assets.transcripts import sensors as transcripts_sensors
 
+settings = settings_from_env()
+
+# evaluates every asset's automation condition (ingest, embeddings, similarities); on by default
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "automation_sensor", target=dg.AssetSelection.all(), minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING)
+
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
                                         recommendations_assets]),
     asset_checks=dg.load_asset_checks_from_modules([recommendations_checks]),
     jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
-          events_sensors.daily_engagement_job, recommendations_sensors.recommendations_job],
-    schedules=[recommendations_sensors.daily_retrain_schedule],
-    sensors=[transcripts_sensors.episode_metadata_sensor, events_sensors.user_events_sensor,
+          events_sensors.user_events_job, events_sensors.daily_engagement_job,
+          recommendations_sensors.recommendations_job],
+    schedules=[recommendations_sensors.daily_retrain_schedule,
+               events_sensors.listener_events_schedule(settings.LISTENERS_CRON, settings.SYNTHETIC_LISTENERS)],
+    sensors=[automation_sensor, transcripts_sensors.episode_metadata_sensor, events_sensors.user_events_sensor,
              events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor],
-    resources=build_resources(settings_from_env()),
+    resources=build_resources(settings),
 )

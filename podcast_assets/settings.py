@@ -48,6 +48,7 @@ class Settings:
     # audio and transcription
     AUDIO_MAX_BYTES: int = 500 * 1024 * 1024
     AUDIO_TIMEOUT_SEC: float = 30.0
+    KEEP_WAV: bool = False  # WAVs are removed once their transcript is committed (disk stays bounded)
     WHISPER_MODEL: str = "tiny.en"
     LANGUAGE_MODEL: str = "base"
     WHISPER_COMPUTE_TYPE: str = "int8"
@@ -67,6 +68,8 @@ class Settings:
     WITHIN_BATCH_IF_EMPTY: bool = True
     KNN_ENGINE: str = "local"  # local | spark
     # listener events
+    SYNTHETIC_LISTENERS: bool = True  # the listener generator's schedule runs (turn off where real events arrive)
+    LISTENERS_CRON: str = "*/10 * * * *"
     NUM_USERS: int = 50
     EVENTS_PER_USER: int = 40
     EVENTS_SEED: int = 7

@@ -20,10 +20,21 @@ def test_the_graph_and_its_automation():
                     "episode_embeddings", "episode_similarities", "user_events", "user_events_raw",
                     "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations"}
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"episode_metadata_sensor", "user_events_sensor", "daily_engagement_sensor",
-                            "retrain_on_engagement_sensor"}
+    assert set(sensors) == {"automation_sensor", "episode_metadata_sensor", "user_events_sensor",
+                            "daily_engagement_sensor", "retrain_on_engagement_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
-    assert [s.name for s in defs.schedules] == ["daily_retrain_schedule"]
+    schedules = {s.name: s for s in defs.schedules}
+    assert set(schedules) == {"daily_retrain_schedule", "listener_events_schedule"}
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
+    graph = defs.resolve_asset_graph()
+    automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
+    assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities"}
+
+
+def test_listeners_can_be_switched_off_where_real_events_arrive():
+    from podcast_assets.events.sensors import listener_events_schedule
+
+    assert listener_events_schedule("*/5 * * * *", False).default_status == dg.DefaultScheduleStatus.STOPPED
 
 
 def test_secrets_from_the_environment_stay_env_vars(monkeypatch):

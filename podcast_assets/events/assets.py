@@ -201,16 +201,18 @@ def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, del
 
 
 @dg.asset(group_name="events", partitions_def=days, deps=[user_events_raw], kinds={"deltalake"},
-          metadata={"partition_expr": "day"})
+          metadata={"partition_expr": "day"}, backfill_policy=dg.BackfillPolicy.single_run())
 def daily_engagement(context: dg.AssetExecutionContext, delta: DeltaTables,
                      listeners: ListenerEventsResource) -> pd.DataFrame:
-    """Per user, episode and day: ``sum(weight)``, ``count(*)``, ``max(ts)``, recomputed from the raw table."""
-    day = dt.date.fromisoformat(context.partition_key)
+    """Per user, episode and day: ``sum(weight)``, ``count(*)``, ``max(ts)``, recomputed from the raw table.
+    One run recomputes a whole range of days (the sensor asks for every day new events touched)."""
+    window = context.partition_time_window
+    first, last = window.start.date(), (window.end - dt.timedelta(days=1)).date()
     raw = delta.pandas("user_events_raw", ["ts", "day", "user_id", "new_episode_id", "event", "rating", "position_sec"],
-                       filters=[("day", "=", day)])
+                       filters=[("day", ">=", first), ("day", "<=", last)])
     out = aggregate(raw, listeners.weights())
-    out["day"] = day
-    context.add_output_metadata({"dagster/row_count": len(out), "raw_events": len(raw),
+    context.log.info(f"{len(raw)} raw events of {first}..{last} -> {len(out)} engagement rows")
+    context.add_output_metadata({"dagster/row_count": len(out), "raw_events": len(raw), "days": len(context.partition_keys),
                                  "users": int(out["user_id"].nunique()) if len(out) else 0,
                                  "preview": dg.MetadataValue.md(
                                      markdown_preview(out.sort_values("engagement", ascending=False)))})

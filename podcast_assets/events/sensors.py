@@ -3,13 +3,16 @@
 import dagster as dg
 
 from podcast_assets.events import dead_letters, exactly_once
-from podcast_assets.events.assets import daily_engagement, days, user_events_raw
+from podcast_assets.events.assets import daily_engagement, days, user_events, user_events_raw
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 
 user_events_ingest_job = dg.define_asset_job(
     "user_events_ingest_job", selection=[user_events_raw],
     description="Ingest everything new on user-events exactly once (from the offsets the table holds).")
+
+user_events_job = dg.define_asset_job("user_events_job", selection=[user_events],
+                                      description="A batch of synthetic listener events onto user-events.")
 
 daily_engagement_job = dg.define_asset_job("daily_engagement_job", selection=[daily_engagement], partitions_def=days)
 
@@ -48,16 +51,36 @@ def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource
 
 @dg.sensor(job=daily_engagement_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def daily_engagement_sensor(context: dg.SensorEvaluationContext):
-    """Recompute every day any raw commit since the last tick touched (every materialisation, not the latest)."""
+    """Recompute every day any raw commit since the last request touched (every materialisation, not the
+    latest), in one run over the range of those days (``daily_engagement`` runs a range at once)."""
+    if context.instance.get_run_records(dg.RunsFilter(job_name=daily_engagement_job.name, statuses=IN_FLIGHT), limit=1):
+        return dg.SkipReason("a daily_engagement run is queued or running; the next tick asks for what came since")
     after = int(context.cursor or 0)
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=user_events_raw.key, after_storage_id=after), limit=1000, ascending=True).records
     if not records:
         return dg.SkipReason("no new user_events_raw commits")
-    touched: dict[str, int] = {}
+    touched = set()
     for record in records:
         value = record.asset_materialization.metadata.get("days_touched") if record.asset_materialization else None
-        for day in filter(None, (value.value if value else "").split(",")):
-            touched[day] = record.storage_id
+        touched |= set(filter(None, (value.value if value else "").split(",")))
     context.update_cursor(str(records[-1].storage_id))
-    return [dg.RunRequest(run_key=f"{day}:{storage_id}", partition_key=day) for day, storage_id in sorted(touched.items())]
+    if not touched:
+        return dg.SkipReason(f"{len(records)} raw commits touched no day")
+    first, last = min(touched), max(touched)
+    return dg.RunRequest(run_key=f"{first}..{last}:{records[-1].storage_id}", tags={
+        "dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last})
+
+
+def listener_events_schedule(cron: str, running: bool) -> dg.ScheduleDefinition:
+    """Synthetic listeners on a schedule, so events, engagement and retraining keep moving on the local
+    default (``running`` comes from ``SYNTHETIC_LISTENERS``: off where real events arrive)."""
+
+    @dg.schedule(name="listener_events_schedule", job=user_events_job, cron_schedule=cron,
+                 default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED)
+    def _schedule(context: dg.ScheduleEvaluationContext, delta: DeltaTables):
+        if delta.table("episodes") is None:
+            return dg.SkipReason("no episodes yet: the trending ingest has not run")
+        return dg.RunRequest()
+
+    return _schedule

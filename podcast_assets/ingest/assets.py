@@ -15,6 +15,11 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
 
 PUBLISHED_TABLE = "published_episodes"
+TRENDING_CRON = "0 */6 * * *"
+# trending shows every six hours, and at once on a data dir where they have never been fetched
+TRENDING = dg.AutomationCondition.on_cron(TRENDING_CRON) | dg.AutomationCondition.on_missing()
+# the Podcast Index, MongoDB and Kafka may be briefly away: try again before calling the run failed
+TRANSIENT = dg.RetryPolicy(max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL)
 
 
 class IngestConfig(dg.Config):
@@ -29,7 +34,7 @@ def _md(rows, columns=None, n=10) -> dg.MetadataValue:
     return dg.MetadataValue.md(markdown_preview(rows, columns, n))
 
 
-@dg.asset(group_name="ingest", kinds={"deltalake"})
+@dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=TRENDING, retry_policy=TRANSIENT)
 def trending_podcasts(context: dg.AssetExecutionContext, config: IngestConfig,
                       podcast_index: PodcastIndexResource) -> pd.DataFrame:
     """Trending shows from the Podcast Index, English by metadata (language prefix)."""
@@ -64,7 +69,8 @@ def publish_new_episodes(kafka: KafkaResource, delta: DeltaTables, episodes: lis
     return [e["episode_id"] for e in new]
 
 
-@dg.asset(group_name="ingest", kinds={"deltalake", "kafka"})
+@dg.asset(group_name="ingest", kinds={"deltalake", "kafka"}, automation_condition=dg.AutomationCondition.eager(),
+          retry_policy=TRANSIENT)
 def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_podcasts: pd.DataFrame,
              podcast_index: PodcastIndexResource, kafka: KafkaResource, delta: DeltaTables,
              files: DataDir) -> pd.DataFrame:
@@ -92,6 +98,7 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
 
 
 @dg.asset(group_name="ingest", io_manager_key="mongo_io_manager", kinds={"mongodb"},
+          automation_condition=dg.AutomationCondition.eager(), retry_policy=TRANSIENT,
           metadata={"mongo_collection": "episodes", "mongo_keys": ["episode_id"],
                     "mongo_indexes": [[["podcast_id", 1]]]})
 def episode_catalog(context: dg.AssetExecutionContext, episodes: pd.DataFrame) -> pd.DataFrame:

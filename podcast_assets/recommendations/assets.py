@@ -1,13 +1,22 @@
 """Recommendations: ALS on daily engagement (versioned artefacts), top-N and hybrid lists in MongoDB."""
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.recommendations.als import recommend
+from podcast_assets.recommendations.evaluation import beats_popularity
 from podcast_assets.recommendations.history import engagement_totals, seen_matrix, top_n_rows
 from podcast_assets.recommendations.hybrid import blend
-from podcast_assets.recommendations.model_store import load_version, save_version
+from podcast_assets.recommendations.model_store import (
+    document,
+    latest_version,
+    load_version,
+    new_version,
+    newest_version_where,
+    save_version,
+)
 from podcast_assets.recommendations.training import train
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
@@ -15,6 +24,12 @@ from podcast_assets.resources.engines import AlsEngine
 from podcast_assets.resources.mongo import MongoResource
 
 METRICS = ("ndcg@10", "precision@10", "recall@10")
+POOL = "recommendations"  # one run at a time trains or publishes: readers never see two sets interleave
+POPULARITY = "popularity-"  # the version prefix of the lists published while no model has passed
+# any day's engagement recomputed (other days' partitions are missing: there was nobody listening)
+ENGAGEMENT_UPDATED = (dg.AutomationCondition.eager()
+                      .without(~dg.AutomationCondition.any_deps_missing())
+                      .with_label("eager on any day of engagement"))
 
 
 def model_root(files: DataDir):
@@ -25,7 +40,39 @@ def _totals(delta: DeltaTables) -> pd.DataFrame:
     return engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement", "last_ts"]))
 
 
-@dg.asset(group_name="recommendations", deps=["daily_engagement"], kinds={"python", "spark"})
+def model_of_this_run(context) -> str | None:
+    """The version ``als_model`` trained in this run, if it ran in it: what this run checks and publishes,
+    whatever ``LATEST`` says by then (another run may have moved it)."""
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    for record in records:
+        mat = record.event_log_entry.asset_materialization
+        if mat is not None and mat.asset_key == als_model.key and "model_version" in mat.metadata:
+            return str(mat.metadata["model_version"].value)
+    return None
+
+
+def checked_model(context, files: DataDir) -> str | None:
+    """The version a run evaluates: the one it trained, else the newest."""
+    return model_of_this_run(context) or latest_version(model_root(files))
+
+
+def publishable_model(context, files: DataDir) -> str:
+    """The model this run may publish: the one it trained if it passed, else (a run that trained none) the
+    newest that passed. The blocking check already stops a failing model in its run; this is the same rule
+    for runs that select the publishing assets without the check."""
+    root = model_root(files)
+    version = model_of_this_run(context) or newest_version_where(root, lambda m: beats_popularity(m)[0])
+    if version is None:
+        raise dg.Failure("no model has passed its quality check yet: users have the popularity lists "
+                         "(popular_recommendations)")
+    passed, why = beats_popularity(document(root, version, "metrics"))
+    if not passed:
+        raise dg.Failure(f"model {version} is kept but not published: {why}")
+    return version
+
+
+@dg.asset(group_name="recommendations", deps=["daily_engagement"], kinds={"python", "spark"}, pool=POOL)
 def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir,
               als: AlsEngine) -> dg.MaterializeResult:
     """Implicit ALS on summed engagement; a new complete version directory per training."""
@@ -57,26 +104,27 @@ def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: s
             **({"fallback_table": report.fallback_table} if report.fallback_table else {})}
 
 
-@dg.asset(group_name="recommendations", deps=[als_model], kinds={"mongodb"})
+@dg.asset(group_name="recommendations", deps=[als_model], kinds={"mongodb"}, pool=POOL)
 def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource, delta: DeltaTables,
                          files: DataDir, als: AlsEngine) -> dg.MaterializeResult:
-    """Top-N per user from the latest model, never an engaged episode, to ``recommendations.als_top_n``."""
-    version, arrays, docs = load_version(model_root(files))
+    """Top-N per user from the model trained in this run (if it passed its check), never an engaged
+    episode, to ``recommendations.als_top_n`` (``strategy: als``)."""
+    version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     seen = seen_matrix(_totals(delta), docs["users"], docs["items"])
     idx, scores = recommend(arrays["user_factors"], arrays["item_factors"], seen, als.top_n)
-    rows = top_n_rows(idx, scores, docs["users"], docs["items"], version)
+    rows = [{**r, "strategy": "als"} for r in top_n_rows(idx, scores, docs["users"], docs["items"], version)]
     meta = _publish(mongo, "als_top_n", rows, version, context)
     return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": idx.shape[0], "preview":
                                           dg.MetadataValue.md(markdown_preview(
                                               rows, ["user_id", "new_episode_id", "als_score", "rank"]))})
 
 
-@dg.asset(group_name="recommendations", deps=[als_model, "episode_similarities"], kinds={"mongodb"})
+@dg.asset(group_name="recommendations", deps=[als_model, "episode_similarities"], kinds={"mongodb"}, pool=POOL)
 def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource, delta: DeltaTables,
                            files: DataDir, als: AlsEngine, embedder: EmbedderResource) -> dg.MaterializeResult:
     """ALS blended with content similarity to each user's history; content or popularity for users
     with little history, so nobody gets nothing."""
-    version, arrays, docs = load_version(model_root(files))
+    version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
                         als.min_history)
@@ -87,3 +135,31 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
                                           "users_by_strategy": dg.MetadataValue.json(kinds), "preview":
                                           dg.MetadataValue.md(markdown_preview(
                                               rows, ["user_id", "new_episode_id", "score", "strategy"]))})
+
+
+@dg.asset(group_name="recommendations", deps=["daily_engagement"], kinds={"mongodb"}, pool=POOL,
+          automation_condition=ENGAGEMENT_UPDATED)
+def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource, delta: DeltaTables,
+                            als: AlsEngine) -> dg.MaterializeResult:
+    """Until a model passes its quality check, every user's ``als_top_n`` list is the most engaged-with
+    episodes they have not engaged with, marked ``strategy: popularity``: nobody is left without
+    recommendations. Once a model is published this does nothing."""
+    current = mongo.current_version(mongo.recommendations_database, "als_top_n")
+    if current and not current.startswith(POPULARITY):
+        context.log.info(f"model {current} is published: no popularity lists needed")
+        return dg.MaterializeResult(metadata={"published": False, "model_version": current})
+    totals = _totals(delta)
+    if totals.empty:
+        raise dg.Failure("daily_engagement is empty: ingest listener events first")
+    users, items = sorted(totals["user_id"].unique()), sorted(totals["episode_id"].unique())
+    counts = (totals[totals["engagement"] > 0]["episode_id"].value_counts()
+              .reindex(items, fill_value=0).to_numpy(np.float32))
+    idx, scores = recommend(np.ones((len(users), 1), np.float32), counts[:, None],
+                            seen_matrix(totals, users, items), als.top_n)
+    version = POPULARITY + new_version()
+    rows = [{**r, "strategy": "popularity", "popularity": r.pop("als_score")}
+            for r in top_n_rows(idx, scores, users, items, version)]
+    meta = _publish(mongo, "als_top_n", rows, version, context)
+    return dg.MaterializeResult(metadata={**meta, "published": True, "model_version": version, "users": len(users),
+                                          "preview": dg.MetadataValue.md(markdown_preview(
+                                              rows, ["user_id", "new_episode_id", "popularity", "rank"]))})

@@ -2,18 +2,21 @@
 
 import dagster as dg
 
-from podcast_assets.recommendations.assets import als_model, model_root
-from podcast_assets.recommendations.model_store import load_version
+from podcast_assets.recommendations.assets import als_model, checked_model, model_root
+from podcast_assets.recommendations.evaluation import beats_popularity
+from podcast_assets.recommendations.model_store import document
 from podcast_assets.resources.delta import DataDir
 
 
-@dg.asset_check(asset=als_model, description="The model ranks held-out episodes at least as well as popularity")
-def als_beats_popularity(files: DataDir) -> dg.AssetCheckResult:
-    _, _, docs = load_version(model_root(files))
-    m = docs.get("metrics") or {}
-    als, pop = m.get("als_ndcg@10"), m.get("popularity_ndcg@10")
-    if als is None:
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                   metadata={"note": "too little data for a held-out split"})
-    return dg.AssetCheckResult(passed=bool(als >= pop), severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"als_ndcg@10": als, "popularity_ndcg@10": pop})
+@dg.asset_check(asset=als_model, blocking=True,
+                description="The model trained in this run ranks held-out episodes at least as well as popularity; "
+                            "if not, it is kept as a version and nothing downstream publishes it")
+def als_beats_popularity(context: dg.AssetCheckExecutionContext, files: DataDir) -> dg.AssetCheckResult:
+    version = checked_model(context, files)
+    if version is None:
+        return dg.AssetCheckResult(passed=False, metadata={"reason": "no model version"})
+    metrics = document(model_root(files), version, "metrics")
+    passed, why = beats_popularity(metrics)
+    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.ERROR, metadata={
+        "model_version": version, "reason": why,
+        **{k: float(metrics[k]) for k in ("als_ndcg@10", "popularity_ndcg@10") if metrics.get(k) is not None}})

@@ -36,3 +36,14 @@ def ranking_metrics(recommended: dict[str, list[str]], relevant: dict[str, set[s
         rec.append(hits.sum() / len(truth))
     mean = lambda xs: float(np.mean(xs)) if xs else 0.0  # noqa: E731
     return {f"ndcg@{k}": mean(ndcg), f"precision@{k}": mean(prec), f"recall@{k}": mean(rec), "users": len(ndcg)}
+
+
+def beats_popularity(metrics: dict) -> tuple[bool, str]:
+    """Whether a model may be published: its held-out NDCG@10 at least popularity's. A model that could not
+    be evaluated (too few users with enough history to hold some out) is not published either."""
+    als, pop = metrics.get("als_ndcg@10"), metrics.get("popularity_ndcg@10")
+    if als is None or pop is None:
+        return False, "not evaluated: too little history for a held-out split"
+    if als < pop:
+        return False, f"NDCG@10 {als:.3f} is below popularity's {pop:.3f}"
+    return True, f"NDCG@10 {als:.3f} >= popularity's {pop:.3f}"

@@ -53,3 +53,13 @@ def load_version(root: Path, version: str | None = None) -> tuple[str, dict[str,
 
 def versions(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "COMPLETE").exists()) if root.exists() else []
+
+
+def document(root: Path, version: str, name: str) -> dict:
+    path = root / version / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def newest_version_where(root: Path, accept) -> str | None:
+    """The newest complete version whose ``metrics`` document ``accept`` returns true for."""
+    return next((v for v in reversed(versions(root)) if accept(document(root, v, "metrics"))), None)

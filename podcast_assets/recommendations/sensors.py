@@ -3,7 +3,9 @@
 import dagster as dg
 
 recommendations_job = dg.define_asset_job(
-    "recommendations_job", selection=dg.AssetSelection.groups("recommendations"),
+    "recommendations_job",
+    # the popularity lists have their own automation, in their own runs (the pool keeps them apart)
+    selection=dg.AssetSelection.groups("recommendations") - dg.AssetSelection.assets("popular_recommendations"),
     description="Retrain ALS on all daily engagement, then publish top-N and hybrid recommendations.")
 
 daily_retrain_schedule = dg.ScheduleDefinition(

@@ -53,6 +53,7 @@ class DataDir(dg.ConfigurableResource):
     """Files the assets write outside Delta: audio, transcript files, model versions, exports."""
 
     path: str
+    keep_wav: bool = False  # keep each episode's WAV after its transcript is committed
 
     def folder(self, *parts: str) -> Path:
         """``<data dir>/<parts...>``, created on first use (never at import or resource set-up)."""

@@ -19,12 +19,21 @@ VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), (
                            ("model", pa.string()), ("created_at", pa.timestamp("us", "UTC")), ("batch_id", pa.string())])
 
 
+# every new transcript: its partition updated is enough (other episodes' partitions may be missing,
+# failed or still being transcribed; each is embedded when it lands)
+NEW_TRANSCRIPTS = (dg.AutomationCondition.eager()
+                   .without(~dg.AutomationCondition.any_deps_missing())
+                   .without(~dg.AutomationCondition.any_deps_in_progress())
+                   .with_label("eager, whatever other episodes are doing"))
+
+
 class EmbeddingConfig(dg.Config):
     recompute_all: bool = False  # embed every transcript again, not only those not yet analysed
     batch_date: str = ""  # "YYYY-MM-DD": only transcripts of that date
 
 
-@dg.asset(group_name="similarities", deps=["transcripts"], kinds={"deltalake", "pytorch"})
+@dg.asset(group_name="similarities", deps=["transcripts"], kinds={"deltalake", "pytorch"},
+          automation_condition=NEW_TRANSCRIPTS)
 def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
                        delta: DeltaTables) -> dg.MaterializeResult:
     """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
@@ -54,6 +63,14 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
                                           "dimensions": int(vectors.shape[1]), "model": embedder.model_name})
 
 
+def _watermark(context: dg.AssetExecutionContext) -> pd.Timestamp | None:
+    """``created_at`` of the newest vector the last materialisation compared: every vector after it is new,
+    however many embedding runs wrote them since."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    value = event.asset_materialization.metadata.get("vectors_until") if event and event.asset_materialization else None
+    return pd.Timestamp(value.value) if value is not None and value.value else None
+
+
 class SimilarityConfig(dg.Config):
     """Per-run overrides; empty fields take the KNN engine's deployment defaults."""
 
@@ -63,7 +80,7 @@ class SimilarityConfig(dg.Config):
 
 
 @dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
-          kinds={"mongodb", "spark"}, metadata={
+          kinds={"mongodb", "spark"}, automation_condition=dg.AutomationCondition.eager(), metadata={
               "mongo_collection": "similarities", "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
               "mongo_indexes": [[["new_episode_id", 1], ["model", 1], ["cosine_similarity", -1]],
                                 [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
@@ -72,9 +89,13 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
     """Top-K cosine neighbours of the newest vectors among the history of the same model."""
     model, top_k = embedder.model_name, config.top_k or knn.top_k
     within = knn.within_batch_if_empty if config.within_batch_if_empty is None else config.within_batch_if_empty
-    new, hist = split_new_and_history(delta.latest_vectors(model), config.recompute_all, within)
-    if new.empty or hist.empty:
-        context.log.info("no vectors to compare")
+    vectors = delta.latest_vectors(model)
+    since = _watermark(context)
+    new, hist = split_new_and_history(vectors, config.recompute_all, within, since)
+    until = pd.Timestamp(vectors["created_at"].max()).isoformat() if len(vectors) else (since.isoformat() if since else "")
+    if new.empty or hist.empty or len(vectors) < 2:
+        context.log.info(f"no vectors to compare ({len(new)} new since {since}, {len(vectors)} in all)")
+        context.add_output_metadata({"vectors_until": until, "pairs": 0})
         return pd.DataFrame(columns=["new_episode_id", "historical_episode_id", "model"])
     new_ids, hist_ids = new["episode_id"].tolist(), hist["episode_id"].tolist()
     rows, cols, sims = knn.neighbours(new_ids, np.stack(new["embedding"].to_numpy()), hist_ids,
@@ -84,6 +105,7 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
     titles = delta.titles()
     shown = out.assign(new_title=out["new_episode_id"].map(titles), neighbour=out["historical_episode_id"].map(titles))
     context.add_output_metadata({
+        "vectors_until": until,  # the next run compares the vectors written after this one
         "pairs": len(out), "new_episodes": len(new), "history": len(hist), "engine": knn.name,
         "mean_top1_cosine": float(out[out["rank"] == 1]["cosine_similarity"].mean()),
         "preview": dg.MetadataValue.md(markdown_preview(shown[shown["rank"] == 1],

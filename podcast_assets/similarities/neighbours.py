@@ -8,15 +8,17 @@ import pandas as pd
 from podcast_assets.similarities.knn import topk
 
 
-def split_new_and_history(v: pd.DataFrame, recompute_all: bool, within_batch_if_empty: bool):
-    """The newest batch against everything before it; with no history, the batch against itself."""
+def split_new_and_history(v: pd.DataFrame, recompute_all: bool, within_batch_if_empty: bool,
+                          since: pd.Timestamp | None = None):
+    """Every vector written after ``since`` (the last comparison's watermark; all of them the first time),
+    however many batches that spans, against every other vector: new episodes are also each other's
+    history. With ``within_batch_if_empty`` off, new vectors are compared with older ones only."""
     if v.empty or recompute_all:
         return v, v
-    latest = v.loc[v["created_at"].idxmax(), "batch_id"]
-    new, hist = v[v["batch_id"] == latest], v[v["batch_id"] != latest]
-    if hist.empty and within_batch_if_empty:
-        hist = new
-    return new, hist
+    new = v if since is None else v[v["created_at"] > since]
+    if within_batch_if_empty:
+        return new, v
+    return new, v[~v.index.isin(new.index)]
 
 
 def neighbour_rows(new_ids, hist_ids, rows, cols, sims, k: int, model: str, created_at) -> list[dict]:

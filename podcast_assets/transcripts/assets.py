@@ -14,7 +14,7 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.audio import to_wav16k
-from podcast_assets.transcripts.fetch import AudioError
+from podcast_assets.transcripts.fetch import AudioError, TransientAudioError
 from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
@@ -28,6 +28,10 @@ TRANSCRIPT_SCHEMA = pa.schema([
     ("source", pa.string()), ("file_stem", pa.string()), ("created_at", pa.timestamp("us", "UTC")),
     ("analyzed", pa.bool_()), ("analyzed_at", pa.string()),
 ])
+
+
+# a network blip, a server that asked us to come back: a few more tries before the episode is failed
+TRANSIENT = dg.RetryPolicy(max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTIAL)
 
 
 class EpisodeConfig(dg.Config):
@@ -56,26 +60,55 @@ def _wav(files: DataDir, episode_id: str) -> Path:
     return files.folder("audio") / f"{episode_id}.wav"
 
 
-@dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=["episodes"], kinds={"ffmpeg"})
-def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delta: DeltaTables,
-                  mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
-    """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz."""
-    episode_id = context.partition_key
-    ep = _episode(delta, mongo, episode_id, config)
+def _outcome_row(ep: dict, episode_id: str, status: str, **fields) -> dict:
+    now = dt.datetime.now(dt.UTC)
+    return {"episode_id": episode_id, "podcast_title": ep.get("podcast_title", ""),
+            "episode_title": ep.get("episode_title", ""), "date": now.date().isoformat(), "created_at": now,
+            "analyzed": False, "analyzed_at": None, "status": status, "transcript": "", "language": "",
+            "language_probability": 0.0, "duration": 0.0, "model": "", "source": "none", "file_stem": "", **fields}
+
+
+def _record(delta: DeltaTables, row: dict) -> None:
+    """The episode's outcome as its one row of ``transcripts`` (the episode status table), replacing any earlier."""
+    upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
+
+
+def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
+              ep: dict) -> tuple[int, float]:
+    """Download (capped, atomic) and convert to WAV mono 16 kHz. A failure is recorded as the episode's outcome
+    (``failed: <reason>``) and raised in one line; only transient ones are retried (``TRANSIENT``)."""
     raw = files.folder("audio", "raw") / f"{episode_id}.download"
-    wav = _wav(files, episode_id)
     try:
         feeds.download_audio(ep["audio_url"], raw)
         size = raw.stat().st_size
-        duration = to_wav16k(raw, wav)
+        return size, to_wav16k(raw, _wav(files, episode_id))
     except AudioError as exc:
+        _record(delta, _outcome_row(ep, episode_id, f"failed: {exc}"))
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {exc}",
-                         metadata={"audio_url": ep.get("audio_url", "")}) from None
+                         metadata={"audio_url": ep.get("audio_url", "")},
+                         allow_retries=isinstance(exc, TransientAudioError)) from None
     finally:
         raw.unlink(missing_ok=True)
+
+
+@dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=["episodes"], kinds={"ffmpeg"},
+          retry_policy=TRANSIENT)
+def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delta: DeltaTables,
+                  mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
+    """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz; removed again once
+    its transcript is committed (unless ``KEEP_WAV``)."""
+    episode_id = context.partition_key
+    ep = _episode(delta, mongo, episode_id, config)
+    size, duration = fetch_wav(delta, files, feeds, episode_id, ep)
     context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
     return dg.MaterializeResult(metadata={"downloaded_bytes": size, "duration_sec": duration,
-                                          "wav": str(wav), "audio_url": ep["audio_url"]})
+                                          "wav": str(_wav(files, episode_id)), "audio_url": ep["audio_url"]})
+
+
+def _remove_wav(files: DataDir, wav: Path) -> None:
+    """Once the outcome is committed the WAV has done its job (a re-run fetches it again)."""
+    if not files.keep_wav:
+        wav.unlink(missing_ok=True)
 
 
 def _taken_names(delta: DeltaTables) -> dict[str, str]:
@@ -90,7 +123,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=[episode_audio],
-          kinds={"deltalake", "kafka"})
+          kinds={"deltalake", "kafka"}, retry_policy=TRANSIENT)
 def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whisper: WhisperResource,
                 feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir, mongo: MongoResource,
                 kafka: KafkaResource) -> dg.MaterializeResult:
@@ -99,25 +132,22 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     episode_id = context.partition_key
     ep = _episode(delta, mongo, episode_id, config)
     wav = _wav(files, episode_id)
-    if not wav.exists():
-        raise dg.Failure(f"no audio for episode {episode_id} at {wav}: materialise episode_audio first")
+    if not wav.exists():  # removed after an earlier transcript: fetch it again
+        context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), fetching again")
+        fetch_wav(delta, files, feeds, episode_id, ep)
     publisher = None
     if whisper.use_publisher_transcript and ep.get("transcript_url"):
         text = feeds.transcript_text(ep["transcript_url"])
         publisher = (text, ep.get("transcript_type") or "") if text is not None else None
     pipeline = whisper.pipeline()
-    now = dt.datetime.now(dt.UTC)
-    row = {"episode_id": episode_id, "podcast_title": ep.get("podcast_title", ""),
-           "episode_title": ep.get("episode_title", ""), "date": now.date().isoformat(), "created_at": now,
-           "analyzed": False, "analyzed_at": None}
+    row = _outcome_row(ep, episode_id, "transcribed")
     try:
         result = pipeline.transcribe(wav, publisher=publisher, progress=context.log.info)
     except NotEnglishAudio as skip:
         context.log.warning(f"episode {episode_id}: {skip}; recorded as skipped, not transcribed")
-        row.update(transcript="", status="skipped_not_english", language=skip.language,
-                   language_probability=skip.probability, duration=0.0, model=whisper.language_model,
-                   source="none", file_stem="")
-        upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
+        _record(delta, {**row, "status": "skipped_not_english", "language": skip.language,
+                        "language_probability": skip.probability, "model": whisper.language_model})
+        _remove_wav(files, wav)
         return dg.MaterializeResult(metadata={"status": "skipped_not_english", "language": skip.language,
                                               "language_probability": skip.probability})
     finally:
@@ -133,7 +163,8 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     row.update(transcript=result.text, status="transcribed", language=result.language,
                language_probability=result.language_probability, duration=result.duration, model=result.model,
                source=result.source, file_stem=stem)
-    upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
+    _record(delta, row)
+    _remove_wav(files, wav)
     kafka.ensure_topics([kafka.transcripts_topic])
     kafka.publish(kafka.transcripts_topic, [(episode_id, {
         "episode_id": episode_id, "episode_title": row["episode_title"], "json_path": str(paths["json"]),

@@ -3,7 +3,9 @@
 Outside producers with kafka-python's default batching send events, some malformed. Run processes are
 SIGKILLed at planned, logged moments (``faults/sitecustomize.py``): before and between the Delta commits,
 after them and before the dead-letter publish, and after that publish before it is recorded. Two runs are requested at once and must queue, not overlap. The
-in-memory broker restarts and more events follow. Nobody clicks: the daemon's sensors, its run queue
+in-memory broker restarts and more events follow; every day the raw commits touched is recomputed. Two
+retrains requested at once queue, and readers of the published recommendations never see a mix. Nobody
+clicks: the daemon's sensors, its run queue
 and its run monitoring do everything. At the end every valid event is in ``user_events_raw`` once,
 every malformed one in ``user_events_dead_letters`` once and on the dead-letter topic once.
 """
@@ -14,6 +16,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,11 +25,13 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable
 from kafka import KafkaProducer
+from pymongo import MongoClient
 
 from podcast_assets.events.generator import generate
 from podcast_assets.events.schema import validate
 from podcast_assets.local.instance import DAGSTER_YAML
 from podcast_assets.local.stack import Stack
+from podcast_assets.resources.mongo_sink import current_version
 from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import env_for, kafka_for, stop_process_group
 
@@ -54,6 +59,47 @@ def produce(settings, seed: int, users: int, per_user: int) -> list[bytes]:
     producer.flush()
     producer.close()
     return messages
+
+
+class PublishedSetReader(threading.Thread):
+    """Reads the published ``als_top_n`` set over and over, as a user would, and records what it saw."""
+
+    def __init__(self, settings):
+        super().__init__(daemon=True)
+        self.settings, self.seen, self.running = settings, [], True
+
+    def run(self) -> None:
+        with MongoClient(self.settings.MONGO_URI) as client:
+            while self.running:
+                version = current_version(client, self.settings.MONGO_RECS_DB, "als_top_n")
+                if version:
+                    docs = list(client[self.settings.MONGO_RECS_DB].als_top_n.find({"model_version": version}))
+                    self.seen.append((version, len(docs), len({d["user_id"] for d in docs})))
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.running = False
+        self.join(10)
+
+
+def finished_runs(home, job: str) -> int:
+    done = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return len(instance.get_run_records(dg.RunsFilter(job_name=job, statuses=done)))
+
+
+def spans_of(home, job: str) -> list[tuple]:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_run_records(dg.RunsFilter(job_name=job))
+    return sorted((r.start_time, r.end_time, r.create_timestamp.timestamp()) for r in runs if r.start_time)
+
+
+def engagement_matches_raw(settings) -> bool:
+    raw, daily = table(settings, "user_events_raw"), table(settings, "daily_engagement")
+    if raw.empty or daily.empty:
+        return False
+    per_day = raw.groupby(raw["day"].astype(str)).size().to_dict()
+    return daily.groupby(daily["day"].astype(str))["events"].sum().to_dict() == per_day
 
 
 def table(settings, name) -> pd.DataFrame:
@@ -86,9 +132,11 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
     (home / "dagster.yaml").write_text(DAGSTER_YAML)  # the project's own instance config: pools, monitoring
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(PLAN))
-    env = {**env_for(s), "DAGSTER_HOME": str(home), "PYTHONPATH": str(FAULTS), "FAULT_PLAN": str(plan)}
+    # only the event path runs: no synthetic listeners (the test is the producer), no ingest or retraining
+    env = {**env_for(s), "DAGSTER_HOME": str(home), "PYTHONPATH": str(FAULTS), "FAULT_PLAN": str(plan),
+           "SYNTHETIC_LISTENERS": "false"}
     dagster = [str(BIN / "dagster")]
-    for sensor in ("episode_metadata_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor"):
+    for sensor in ("episode_metadata_sensor", "retrain_on_engagement_sensor", "automation_sensor"):
         subprocess.run(dagster + ["sensor", "stop", sensor, "-m", "podcast_assets.definitions"], env=env, cwd=tmp_path,
                        capture_output=True, timeout=120, check=True)
     daemon_log = tmp_path / "daemon.log"
@@ -130,6 +178,19 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
         wait_for("every dead letter on the new DLQ topic",
                  lambda: len(dlq_letters(s)) >= len(table(s, "user_events_dead_letters")), log=daemon_log)
         letters = dlq_letters(s)
+        # 5. daily_engagement_sensor recomputed every day any raw commit touched, up to the last commit
+        wait_for("every day's engagement to count every raw event of that day",
+                 lambda: engagement_matches_raw(s), log=daemon_log)
+        # 6. two retrains requested at once: the recommendations pool runs them one after the other, and a
+        # reader (through the published pointer, as `podcast-assets recommend` reads) never sees an empty
+        # or half-written set
+        reader = PublishedSetReader(s)
+        reader.start()
+        for _ in range(2):
+            subprocess.run(dagster + ["job", "launch", "-j", "recommendations_job", "-m", "podcast_assets.definitions"],
+                           env=env, cwd=tmp_path, capture_output=True, timeout=120, check=True)
+        wait_for("both retrains to finish", lambda: finished_runs(home, "recommendations_job") == 2, log=daemon_log)
+        reader.stop()
     finally:
         stop_process_group(daemon)
         stack.down(log=lambda *_: None)
@@ -155,3 +216,12 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
     print(f"{len(runs)} ingestion runs, kills: {kills}")
     statuses = {r.dagster_run.status for r in runs}
     assert dg.DagsterRunStatus.FAILURE in statuses and dg.DagsterRunStatus.SUCCESS in statuses
+
+    # the two retrains queued rather than overlapped; each published its own complete set, never a mix
+    retrains = spans_of(home, "recommendations_job")
+    assert len(retrains) == 2 and retrains[0][1] <= retrains[1][0], retrains
+    versions = {v for v, _, _ in reader.seen}
+    assert len(versions) == 2, versions  # both sets were seen, in turn
+    for version in versions:
+        sizes = {(n, users) for v, n, users in reader.seen if v == version}
+        assert len(sizes) == 1 and next(iter(sizes))[0] > 0, (version, sizes)  # complete whenever visible

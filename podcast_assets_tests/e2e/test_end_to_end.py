@@ -108,7 +108,7 @@ def _wait_http(url, timeout=120):
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-def test_dagster_dev_shows_the_graph_and_sensors_transcribe_new_episodes(project, tmp_path):
+def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(project, tmp_path):
     from playwright.sync_api import sync_playwright
 
     s, env, root, _ = project
@@ -159,5 +159,16 @@ def test_dagster_dev_shows_the_graph_and_sensors_transcribe_new_episodes(project
         row = t[t["episode_id"] == "99000001"]
         assert len(row) == 1, (tmp_path / "dev.log").read_text(errors="replace")[-3000:]
         assert row["status"].iloc[0] == "transcribed" and "bread" in row["transcript"].iloc[0].lower()
+
+        # ... and on to its embedding and its neighbours in MongoDB, through the automation conditions
+        deadline = time.monotonic() + 300
+        with MongoClient(s.MONGO_URI) as client:
+            while time.monotonic() < deadline:
+                pairs = list(client.podcasts.similarities.find({"new_episode_id": "99000001"}))
+                if pairs:
+                    break
+                time.sleep(5)
+        assert len(pairs) == 5, (tmp_path / "dev.log").read_text(errors="replace")[-3000:]
+        assert all(p["historical_episode_id"] != "99000001" for p in pairs)
     finally:
         stop_process_group(proc)

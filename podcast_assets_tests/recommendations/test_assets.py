@@ -104,3 +104,53 @@ def test_recommend_offline_on_a_csv(engine, tmp_path):
     assert list(recs.columns) == ["user_id", "episode_id", "score", "rank"]
     assert len(recs) == 30 * 5 and recs.groupby("user_id")["rank"].apply(list).map(lambda r: r == [1, 2, 3, 4, 5]).all()
     assert not set(zip(recs["user_id"], recs["episode_id"])) & {(u, e) for u, e, _ in rows}
+
+
+def _published(settings, db: str) -> tuple[str | None, list[dict]]:
+    """What a reader sees: the current version (the pointer) and its documents."""
+    from podcast_assets.resources.mongo_sink import current_version
+
+    with MongoClient(settings.MONGO_URI) as client:
+        version = current_version(client, db, "als_top_n")
+        return version, list(client[db].als_top_n.find({"model_version": version}))
+
+
+def test_popularity_until_a_model_passes_and_a_worse_model_is_kept_but_not_published(env):
+    from podcast_assets.recommendations.assets import popular_recommendations
+    from podcast_assets.recommendations.checks import als_beats_popularity
+    from podcast_assets.resources.engines import AlsEngine
+
+    settings, _ = env
+    fresh = settings.replace(MONGO_RECS_DB="recs_gate_test")  # a deployment where no model was ever published
+    resources = resources_for(fresh)
+    root = settings.data_dir / "models" / "als"
+
+    # no model has passed yet: every user gets the popularity list, marked as such
+    assert dg.materialize([popular_recommendations], resources=resources).success
+    version, docs = _published(fresh, "recs_gate_test")
+    assert version.startswith("popularity-") and {d["strategy"] for d in docs} == {"popularity"}
+    assert len({d["user_id"] for d in docs}) == 30
+
+    # a model worse than popularity is trained: kept as a version, blocked by the check, not published
+    worse = resources_for(fresh, als=AlsEngine(rank=1, iterations=1, reg=1e6))
+    before = set(versions(root))
+    result = dg.materialize([als_model, als_beats_popularity, user_recommendations], resources=worse,
+                            raise_on_error=False)
+    [kept] = set(versions(root)) - before
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.metadata["model_version"].value == kept
+    assert check.metadata["als_ndcg@10"].value < check.metadata["popularity_ndcg@10"].value
+    assert not result.asset_materializations_for_node("user_recommendations")  # skipped: the check blocks
+    assert _published(fresh, "recs_gate_test")[0] == version  # users still have the popularity lists
+    # materialised on its own, without the check, it refuses the worse model too
+    alone = dg.materialize([user_recommendations], resources=worse, raise_on_error=False)
+    assert not alone.success and _published(fresh, "recs_gate_test")[0] == version
+
+    # a model that passes replaces the popularity lists; the popularity asset then stands down
+    good = dg.materialize([als_model, als_beats_popularity, user_recommendations], resources=resources)
+    trained = good.asset_materializations_for_node("als_model")[0].metadata["model_version"].value
+    version, docs = _published(fresh, "recs_gate_test")
+    assert version == trained and {d["strategy"] for d in docs} == {"als"}
+    again = dg.materialize([popular_recommendations], resources=resources)
+    assert again.asset_materializations_for_node("popular_recommendations")[0].metadata["published"].value is False
+    assert _published(fresh, "recs_gate_test")[0] == trained

@@ -13,16 +13,20 @@ def vectors(rows):
                           "embedding": np.asarray(v, np.float32) / np.linalg.norm(v)} for e, b, t, v in rows])
 
 
-def test_the_newest_batch_against_the_history_before_it():
-    v = vectors([("a", "b1", 1, [1, 0]), ("b", "b1", 1, [0, 1]), ("c", "b2", 2, [1, 1])])
-    new, hist = split_new_and_history(v, recompute_all=False, within_batch_if_empty=True)
-    assert list(new["episode_id"]) == ["c"] and list(hist["episode_id"]) == ["a", "b"]
-    new, hist = split_new_and_history(v[v["batch_id"] == "b1"], False, True)
-    assert list(new["episode_id"]) == list(hist["episode_id"]) == ["a", "b"]  # no history: within the batch
-    new, hist = split_new_and_history(v[v["batch_id"] == "b1"], False, False)
-    assert hist.empty
+def test_every_vector_since_the_watermark_is_new_however_many_batches_wrote_it():
+    v = vectors([("a", "b1", 1, [1, 0]), ("b", "b2", 2, [0, 1]), ("c", "b3", 3, [1, 1]), ("d", "b4", 4, [1, 2])])
+    # the first comparison: everything is new, and new episodes are each other's history
+    new, hist = split_new_and_history(v, False, True, since=None)
+    assert list(new["episode_id"]) == list(hist["episode_id"]) == ["a", "b", "c", "d"]
+    # two batches landed since the last comparison (at t=2): both are new, not only the latest
+    new, hist = split_new_and_history(v, False, True, since=pd.Timestamp(2, unit="s"))
+    assert list(new["episode_id"]) == ["c", "d"] and list(hist["episode_id"]) == ["a", "b", "c", "d"]
+    new, hist = split_new_and_history(v, False, False, since=pd.Timestamp(2, unit="s"))
+    assert list(hist["episode_id"]) == ["a", "b"]  # older vectors only
+    new, hist = split_new_and_history(v, False, True, since=pd.Timestamp(4, unit="s"))
+    assert new.empty
     new, hist = split_new_and_history(v, recompute_all=True, within_batch_if_empty=False)
-    assert len(new) == len(hist) == 3
+    assert len(new) == len(hist) == 4
 
 
 def test_merge_directions_keeps_the_best_score_per_neighbour():

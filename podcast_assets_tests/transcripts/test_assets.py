@@ -22,7 +22,8 @@ def _rows(settings):
 def test_english_episodes_match_their_script(transcribed):
     settings, _, _, results = transcribed
     rows, eps = _rows(settings), _episodes()
-    english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]]
+    english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]
+               and not rows.loc[eid, "status"].startswith("failed")]
     assert len(english) == 16
     scores = {}
     for eid in english:
@@ -75,14 +76,22 @@ def test_broken_audio_fails_the_partition_with_a_clear_message(transcribed):
         assert not result.success
         failure = [e for e in result.all_events if e.is_step_failure][0]
         assert expected in failure.step_failure_data.error.message
+        assert not [e for e in result.all_events if e.is_step_up_for_retry]  # permanent: not retried
         assert not (Path(settings.PODCAST_DATA_DIR) / "audio" / f"{eid}.wav").exists()
         assert list((Path(settings.PODCAST_DATA_DIR) / "audio" / "raw").glob("*")) == []
+        # the episode's outcome is its row in the status table, with the reason
+        status = _rows(settings).loc[eid, "status"]
+        assert status.startswith("failed: ") and expected in status
 
 
 def test_rematerialising_replaces_the_row(transcribed):
     settings, instance, resources, _ = transcribed
     eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Kitchen Table Talk")
     before = len(_rows(settings))
+    wav = Path(settings.PODCAST_DATA_DIR) / "audio" / f"{eid}.wav"
+    assert not wav.exists()  # removed once its transcript was committed: the disk stays bounded
+    # on its own, the transcript fetches the audio again
     assert dg.materialize([transcripts], partition_key=eid, instance=instance, resources=resources).success
     rows = DeltaTable(settings.delta_path("transcripts")).to_pandas()
     assert len(rows) == before and (rows["episode_id"] == eid).sum() == 1
+    assert rows.set_index("episode_id").loc[eid, "status"] == "transcribed" and not wav.exists()
