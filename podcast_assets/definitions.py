@@ -10,17 +10,13 @@ from podcast_assets.recommendations import assets as recommendations_assets
 from podcast_assets.recommendations import checks as recommendations_checks
 from podcast_assets.recommendations import sensors as recommendations_sensors
 from podcast_assets.resources.factory import build_resources
+from podcast_assets.runs import sensors as runs_sensors
 from podcast_assets.settings import settings_from_env
 from podcast_assets.similarities import assets as similarities_assets
 from podcast_assets.transcripts import assets as transcripts_assets
 from podcast_assets.transcripts import sensors as transcripts_sensors
 
 settings = settings_from_env()
-
-# evaluates every asset's automation condition (ingest, embeddings, similarities); on by default
-automation_sensor = dg.AutomationConditionSensorDefinition(
-    "automation_sensor", target=dg.AssetSelection.all(), minimum_interval_seconds=15,
-    default_status=dg.DefaultSensorStatus.RUNNING)
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
@@ -31,7 +27,8 @@ defs = dg.Definitions(
           recommendations_sensors.recommendations_job],
     schedules=[recommendations_sensors.daily_retrain_schedule,
                events_sensors.listener_events_schedule(settings.LISTENERS_CRON, settings.SYNTHETIC_LISTENERS)],
-    sensors=[automation_sensor, transcripts_sensors.episode_metadata_sensor, events_sensors.user_events_sensor,
-             events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor],
+    sensors=[runs_sensors.automation_sensor, runs_sensors.run_failure_sensor, transcripts_sensors.episode_metadata_sensor,
+             events_sensors.user_events_sensor, events_sensors.daily_engagement_sensor,
+             recommendations_sensors.retrain_on_engagement_sensor],
     resources=build_resources(settings),
 )

@@ -80,6 +80,7 @@ class Settings:
     PAUSE_SEC_CAP: float = 600.0
     # ALS
     ALS_ENGINE: str = "local"  # local | spark
+    MODEL_VERSIONS_KEPT: int = 5  # older versions are removed (the newest that passed its check stays too)
     # tuned on MovieLens (bench/recs.py, temporal split): the notes' rank 32 / reg 0.08 / alpha 40
     # scored below popularity there; these score about 1.45x popularity's NDCG@10
     ALS_RANK: int = 64

@@ -18,9 +18,10 @@ def test_the_graph_and_its_automation():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts",
                     "episode_embeddings", "episode_similarities", "user_events", "user_events_raw",
-                    "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations"}
+                    "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations",
+                    "popular_recommendations"}
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"automation_sensor", "episode_metadata_sensor", "user_events_sensor",
+    assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "user_events_sensor",
                             "daily_engagement_sensor", "retrain_on_engagement_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     schedules = {s.name: s for s in defs.schedules}

@@ -36,3 +36,14 @@ def update(uri: str, predicate: str, updates: dict[str, str], attempts: int = 8)
             if attempt == attempts - 1 or "conflict" not in str(exc).lower():
                 raise
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
+
+
+def replace_days(uri: str, rows: pa.Table, first, last, column: str = "day") -> None:
+    """The rows of days ``first..last`` (inclusive) replaced by ``rows`` in one commit; a new table is
+    partitioned by ``column`` (an existing one keeps its schema: ``rows`` are cast to it)."""
+    predicate = f"{column} >= '{first.isoformat()}' AND {column} <= '{last.isoformat()}'"
+    if not DeltaTable.is_deltatable(uri):
+        write_deltalake(uri, rows, mode="overwrite", partition_by=[column])
+        return
+    target = pa.schema(DeltaTable(uri).schema().to_arrow())  # deltalake hands out an arro3 schema
+    write_deltalake(uri, rows.select(target.names).cast(target), mode="overwrite", predicate=predicate)

@@ -2,14 +2,16 @@
 
 import datetime as dt
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
 import dagster as dg
-import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from podcast_assets.common.delta_writes import replace_days
 from podcast_assets.common.kafka_offsets import range_key
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.events import dead_letters, exactly_once
@@ -200,20 +202,31 @@ def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, del
         "seconds_per_stage": dg.MetadataValue.json(report.seconds)})
 
 
-@dg.asset(group_name="events", partitions_def=days, deps=[user_events_raw], kinds={"deltalake"},
-          metadata={"partition_expr": "day"}, backfill_policy=dg.BackfillPolicy.single_run())
-def daily_engagement(context: dg.AssetExecutionContext, delta: DeltaTables,
-                     listeners: ListenerEventsResource) -> pd.DataFrame:
-    """Per user, episode and day: ``sum(weight)``, ``count(*)``, ``max(ts)``, recomputed from the raw table.
-    One run recomputes a whole range of days (the sensor asks for every day new events touched)."""
-    window = context.partition_time_window
-    first, last = window.start.date(), (window.end - dt.timedelta(days=1)).date()
-    raw = delta.pandas("user_events_raw", ["ts", "day", "user_id", "new_episode_id", "event", "rating", "position_sec"],
-                       filters=[("day", ">=", first), ("day", "<=", last)])
-    out = aggregate(raw, listeners.weights())
-    context.log.info(f"{len(raw)} raw events of {first}..{last} -> {len(out)} engagement rows")
-    context.add_output_metadata({"dagster/row_count": len(out), "raw_events": len(raw), "days": len(context.partition_keys),
-                                 "users": int(out["user_id"].nunique()) if len(out) else 0,
-                                 "preview": dg.MetadataValue.md(
-                                     markdown_preview(out.sort_values("engagement", ascending=False)))})
-    return out
+DAILY_SCHEMA = pa.schema([("user_id", pa.string()), ("new_episode_id", pa.string()), ("day", pa.date32()),
+                          ("engagement", pa.float64()), ("events", pa.int64()), ("last_ts", pa.timestamp("us", "UTC"))])
+
+# a single-run backfill policy is still marked beta in dagster 1.13: say so here, not on every code load
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+
+    @dg.asset(group_name="events", partitions_def=days, deps=[user_events_raw], kinds={"deltalake"},
+              backfill_policy=dg.BackfillPolicy.single_run())
+    def daily_engagement(context: dg.AssetExecutionContext, delta: DeltaTables,
+                         listeners: ListenerEventsResource) -> dg.MaterializeResult:
+        """Per user, episode and day: ``sum(weight)``, ``count(*)``, ``max(ts)``, recomputed from the raw table.
+        One run recomputes a whole range of days (the sensor asks for every day new events touched)."""
+        window = context.partition_time_window
+        first, last = window.start.date(), (window.end - dt.timedelta(days=1)).date()
+        raw = delta.pandas("user_events_raw", ["ts", "day", "user_id", "new_episode_id", "event", "rating", "position_sec"],
+                           filters=[("day", ">=", first), ("day", "<=", last)])
+        out = aggregate(raw, listeners.weights())
+        # written here, not by the IO manager: dagster-deltalake overwrites only the first day of a range
+        replace_days(delta.uri("daily_engagement"), pa.Table.from_pandas(out, DAILY_SCHEMA, preserve_index=False),
+                     first, last)
+        context.log.info(f"{len(raw)} raw events of {first}..{last} -> {len(out)} engagement rows")
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": len(out), "raw_events": len(raw), "days": len(context.partition_keys),
+            "users": int(out["user_id"].nunique()) if len(out) else 0,
+            "dagster/column_schema": dg.TableSchema(columns=[
+                dg.TableColumn(f.name, str(f.type)) for f in DAILY_SCHEMA]),
+            "preview": dg.MetadataValue.md(markdown_preview(out.sort_values("engagement", ascending=False)))})

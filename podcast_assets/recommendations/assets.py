@@ -15,6 +15,7 @@ from podcast_assets.recommendations.model_store import (
     load_version,
     new_version,
     newest_version_where,
+    prune,
     save_version,
 )
 from podcast_assets.recommendations.training import train
@@ -86,7 +87,11 @@ def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: Data
     version = save_version(model_root(files), {"user_factors": model.user_factors, "item_factors": model.item_factors},
                            {"users": model.data.users, "items": model.data.items, "params": params.as_dict(),
                             "metrics": model.metrics, "counts": counts, "engine": als.name})
-    context.log.info(f"ALS version {version}: {counts}, fit {model.fit_seconds:.2f}s on {als.name}")
+    root = model_root(files)
+    approved = newest_version_where(root, lambda m: beats_popularity(m)[0])
+    removed = prune(root, als.versions_kept, {approved} if approved else set())
+    context.log.info(f"ALS version {version}: {counts}, fit {model.fit_seconds:.2f}s on {als.name}; "
+                     f"{len(removed)} old versions removed")
     m = model.metrics
     table = pd.DataFrame([{"model": name, **{k: m.get(f"{name}_{k}") for k in METRICS}}
                           for name in ("als", "popularity")])

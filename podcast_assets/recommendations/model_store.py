@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import numpy as np
 
 
 def new_version() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # microseconds: two versions made within one second still sort in the order they were made
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
 
 
 def save_version(root: Path, arrays: dict[str, np.ndarray], documents: dict[str, object]) -> str:
@@ -63,3 +65,14 @@ def document(root: Path, version: str, name: str) -> dict:
 def newest_version_where(root: Path, accept) -> str | None:
     """The newest complete version whose ``metrics`` document ``accept`` returns true for."""
     return next((v for v in reversed(versions(root)) if accept(document(root, v, "metrics"))), None)
+
+
+def prune(root: Path, keep: int, also_keep: set[str] = frozenset()) -> list[str]:
+    """Remove all but the newest ``keep`` versions (and ``also_keep``, e.g. the one users are served);
+    returns the removed ones. ``LATEST`` always points into the kept ones."""
+    all_versions = versions(root)
+    kept = set(all_versions[-keep:]) | set(also_keep) | {latest_version(root)}
+    removed = [v for v in all_versions if v not in kept]
+    for v in removed:
+        shutil.rmtree(root / v, ignore_errors=True)
+    return removed

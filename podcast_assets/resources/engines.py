@@ -56,6 +56,7 @@ class AlsEngine(dg.ConfigurableResource):
     top_n: int = D.TOP_N
     hybrid_content_weight: float = D.HYBRID_CONTENT_WEIGHT
     min_history: int = D.MIN_HISTORY
+    versions_kept: int = D.MODEL_VERSIONS_KEPT  # model versions on disk after each training
 
     @property
     def name(self) -> str:

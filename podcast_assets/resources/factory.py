@@ -43,7 +43,7 @@ def build_resources(s: Settings) -> dict:
     knn = {"top_k": s.TOP_K, "within_batch_if_empty": s.WITHIN_BATCH_IF_EMPTY}
     als = {"rank": s.ALS_RANK, "iterations": s.ALS_ITERATIONS, "reg": s.ALS_REG, "alpha": s.ALS_ALPHA,
            "confidence": s.ALS_CONFIDENCE, "top_n": s.TOP_N, "hybrid_content_weight": s.HYBRID_CONTENT_WEIGHT,
-           "min_history": s.MIN_HISTORY}
+           "min_history": s.MIN_HISTORY, "versions_kept": s.MODEL_VERSIONS_KEPT}
     return {
         "kafka": KafkaResource(
             bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS, batching=s.KAFKA_BATCHING,

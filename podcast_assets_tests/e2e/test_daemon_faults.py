@@ -88,6 +88,12 @@ def finished_runs(home, job: str) -> int:
         return len(instance.get_run_records(dg.RunsFilter(job_name=job, statuses=done)))
 
 
+def failed_runs(home) -> set[str]:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return {r.dagster_run.run_id for r in instance.get_run_records(
+            dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))}
+
+
 def spans_of(home, job: str) -> list[tuple]:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_run_records(dg.RunsFilter(job_name=job))
@@ -191,6 +197,9 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
                            env=env, cwd=tmp_path, capture_output=True, timeout=120, check=True)
         wait_for("both retrains to finish", lambda: finished_runs(home, "recommendations_job") == 2, log=daemon_log)
         reader.stop()
+        wait_for("run_failure_sensor to record every failed run", lambda: failed_runs(home) <= set(
+            table(s, "run_failures").get("run_id", [])), log=daemon_log)
+        failures = table(s, "run_failures")
     finally:
         stop_process_group(daemon)
         stack.down(log=lambda *_: None)
@@ -216,6 +225,11 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
     print(f"{len(runs)} ingestion runs, kills: {kills}")
     statuses = {r.dagster_run.status for r in runs}
     assert dg.DagsterRunStatus.FAILURE in statuses and dg.DagsterRunStatus.SUCCESS in statuses
+    # run_failure_sensor recorded every failed run, with its reason
+    failed = {r.dagster_run.run_id for r in runs if r.dagster_run.status == dg.DagsterRunStatus.FAILURE}
+    recorded = failures.set_index("run_id")
+    assert len(failed) >= 3 and failed <= set(recorded.index)
+    assert all(recorded.loc[list(failed), "reason"].str.len() > 0)
 
     # the two retrains queued rather than overlapped; each published its own complete set, never a mix
     retrains = spans_of(home, "recommendations_job")

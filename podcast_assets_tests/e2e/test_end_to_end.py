@@ -20,7 +20,7 @@ from podcast_assets_tests.helpers import stop_process_group
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
-          "user_recommendations", "hybrid_recommendations"]
+          "user_recommendations", "hybrid_recommendations", "popular_recommendations"]
 BIN = Path(sys.executable).parent
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

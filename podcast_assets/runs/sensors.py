@@ -1,0 +1,33 @@
+"""Sensors over the whole graph: the one that evaluates automation conditions, and the one that records
+every failed run with its reason (Delta ``run_failures``), so failures are visible outside the UI too."""
+
+import datetime as dt
+
+import dagster as dg
+import pyarrow as pa
+
+from podcast_assets.common.delta_writes import upsert
+from podcast_assets.resources.delta import DeltaTables
+
+RUN_FAILURES = pa.schema([("run_id", pa.string()), ("job_name", pa.string()), ("failed_at", pa.timestamp("us", "UTC")),
+                          ("reason", pa.string()), ("steps", pa.string()), ("partition", pa.string())])
+
+# evaluates every asset's automation condition (ingest, embeddings, similarities, popularity lists)
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "automation_sensor", target=dg.AssetSelection.all(), minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING)
+
+
+@dg.run_failure_sensor(name="run_failure_sensor", default_status=dg.DefaultSensorStatus.RUNNING,
+                       minimum_interval_seconds=15)
+def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
+    """One row per failed run: its job, the failing steps and the first line of each step's error."""
+    steps = context.get_step_failure_events()
+    reasons = [f"{e.step_key}: {(e.event_specific_data.error.message or '').strip().splitlines()[0][:300]}"
+               for e in steps if e.event_specific_data and e.event_specific_data.error]
+    run = context.dagster_run
+    row = {"run_id": run.run_id, "job_name": run.job_name, "failed_at": dt.datetime.now(dt.UTC),
+           "reason": "; ".join(reasons) or (context.failure_event.message or "")[:500],
+           "steps": ",".join(e.step_key for e in steps), "partition": run.tags.get("dagster/partition", "")}
+    upsert(delta.uri("run_failures"), pa.Table.from_pylist([row], RUN_FAILURES), "run_id")
+    context.log.info(f"run {run.run_id} of {run.job_name} failed: {row['reason'][:200]}")
