@@ -28,7 +28,7 @@ class Demo:
         if quiet:
             logging.getLogger("dagster").setLevel(logging.WARNING)
         self.s, self.instance, self.log = settings, instance, log
-        self.assets = list(defs.assets)
+        self.assets = list(defs.assets) + list(defs.asset_checks or [])  # the blocking model check included
         self.resources = build_resources(settings)
         self.state_file = settings.data_dir / "demo_state.json"
         self.state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
@@ -135,9 +135,13 @@ class Demo:
         if engagement and (model is None or model < engagement):
             r = self.materialize(["als_model", "user_recommendations", "hybrid_recommendations"])
             self.counts["model_version"] = self.meta(r, "als_model", "model_version")
+            checks = r.get_asset_check_evaluations() if hasattr(r, "get_asset_check_evaluations") else []
+            verdict = "published" if checks and all(c.passed for c in checks) else "kept, not published"
             self.log(f"  model {self.counts['model_version']}: NDCG@10 {self.meta(r, 'als_model', 'als_ndcg@10', 0):.3f} "
-                     f"vs popularity {self.meta(r, 'als_model', 'popularity_ndcg@10', 0):.3f} "
+                     f"vs popularity {self.meta(r, 'als_model', 'popularity_ndcg@10', 0):.3f}: {verdict} "
                      f"({time.perf_counter() - t:.1f}s)")
+            # while no model has passed its check, every user gets the popularity list (a no-op after)
+            self.materialize(["popular_recommendations"])
         else:
             self.log("  the model is current: nothing to retrain")
         self.stage("6/6 summary")

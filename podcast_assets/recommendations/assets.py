@@ -45,7 +45,7 @@ def model_of_this_run(context) -> str | None:
     """The version ``als_model`` trained in this run, if it ran in it: what this run checks and publishes,
     whatever ``LATEST`` says by then (another run may have moved it)."""
     records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records  # checks have no run_id
     for record in records:
         mat = record.event_log_entry.asset_materialization
         if mat is not None and mat.asset_key == als_model.key and "model_version" in mat.metadata:

@@ -43,7 +43,8 @@ PLAN = {  # point -> {hit number: what is killed}
     "after the commits, before the DLQ publish": {"1": "run worker and step"},
     "after the DLQ send, before recording it": {"1": "step"},
 }
-EPISODES = {str(41000000 + i): ("science", "food", "history")[i % 3] for i in range(12)}
+# 30 episodes: with fewer, every user has heard most of them and popularity ranks as well as ALS
+EPISODES = {str(41000000 + i): ("science", "food", "history")[i % 3] for i in range(30)}
 
 
 def produce(settings, seed: int, users: int, per_user: int) -> list[bytes]:

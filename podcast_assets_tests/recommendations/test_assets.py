@@ -118,6 +118,8 @@ def _published(settings, db: str) -> tuple[str | None, list[dict]]:
 def test_popularity_until_a_model_passes_and_a_worse_model_is_kept_but_not_published(env):
     from podcast_assets.recommendations.assets import popular_recommendations
     from podcast_assets.recommendations.checks import als_beats_popularity
+    from podcast_assets.recommendations.evaluation import beats_popularity
+    from podcast_assets.recommendations.model_store import document
     from podcast_assets.resources.engines import AlsEngine
 
     settings, _ = env
@@ -131,6 +133,12 @@ def test_popularity_until_a_model_passes_and_a_worse_model_is_kept_but_not_publi
     assert version.startswith("popularity-") and {d["strategy"] for d in docs} == {"popularity"}
     assert len({d["user_id"] for d in docs}) == 30
 
+    # a model that passes replaces the popularity lists
+    good = dg.materialize([als_model, als_beats_popularity, user_recommendations], resources=resources)
+    trained = good.asset_materializations_for_node("als_model")[0].metadata["model_version"].value
+    version, docs = _published(fresh, "recs_gate_test")
+    assert version == trained and {d["strategy"] for d in docs} == {"als"}
+
     # a model worse than popularity is trained: kept as a version, blocked by the check, not published
     worse = resources_for(fresh, als=AlsEngine(rank=1, iterations=1, reg=1e6))
     before = set(versions(root))
@@ -141,16 +149,13 @@ def test_popularity_until_a_model_passes_and_a_worse_model_is_kept_but_not_publi
     assert not check.passed and check.metadata["model_version"].value == kept
     assert check.metadata["als_ndcg@10"].value < check.metadata["popularity_ndcg@10"].value
     assert not result.asset_materializations_for_node("user_recommendations")  # skipped: the check blocks
-    assert _published(fresh, "recs_gate_test")[0] == version  # users still have the popularity lists
-    # materialised on its own, without the check, it refuses the worse model too
-    alone = dg.materialize([user_recommendations], resources=worse, raise_on_error=False)
-    assert not alone.success and _published(fresh, "recs_gate_test")[0] == version
+    assert _published(fresh, "recs_gate_test")[0] == trained  # users keep the model that passed
+    # materialised on its own (no training, no check in the run) it serves the newest model that passed
+    assert dg.materialize([user_recommendations], resources=worse).success
+    served = _published(fresh, "recs_gate_test")[0]
+    assert served == trained and beats_popularity(document(root, served, "metrics"))[0]
 
-    # a model that passes replaces the popularity lists; the popularity asset then stands down
-    good = dg.materialize([als_model, als_beats_popularity, user_recommendations], resources=resources)
-    trained = good.asset_materializations_for_node("als_model")[0].metadata["model_version"].value
-    version, docs = _published(fresh, "recs_gate_test")
-    assert version == trained and {d["strategy"] for d in docs} == {"als"}
+    # with a model published, the popularity asset stands down
     again = dg.materialize([popular_recommendations], resources=resources)
     assert again.asset_materializations_for_node("popular_recommendations")[0].metadata["published"].value is False
     assert _published(fresh, "recs_gate_test")[0] == trained
