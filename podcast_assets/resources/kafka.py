@@ -20,6 +20,9 @@ from podcast_assets.settings import DEFAULTS as D
 __all__ = ["KafkaReader", "KafkaResource", "KafkaUnavailable", "Record"]
 
 CLIENT_LOG = logging.getLogger("podcast_assets.kafka.client")  # librdkafka's own log lines
+# a library's logger gets a NullHandler: a broker restart would otherwise print librdkafka's connection
+# errors on every console; what matters is raised as KafkaUnavailable with one clear line
+CLIENT_LOG.addHandler(logging.NullHandler())
 
 
 class KafkaResource(dg.ConfigurableResource):
