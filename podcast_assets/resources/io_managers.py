@@ -22,21 +22,21 @@ def delta_io_manager(data_dir: str) -> DeltaLakePandasIOManager:
     return DeltaLakePandasIOManager(root_uri=data_dir, schema="delta", storage_options=LocalConfig())
 
 
-def _target(context) -> tuple[str, list[str], list]:
+def _target(context) -> tuple[str, list[str], list, tuple[str, ...]]:
     meta = context.definition_metadata or {}
     key = context.asset_key.path[-1] if context.has_asset_key else context.name
     return (meta.get("mongo_collection", key), list(meta.get("mongo_keys", ["_id"])),
-            list(meta.get("mongo_indexes", [])))
+            list(meta.get("mongo_indexes", [])), tuple(meta.get("mongo_replace_by", ())))
 
 
 class MongoIOManager(dg.ConfigurableIOManager):
     mongo: MongoResource
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
-        name, keys, indexes = _target(context)
+        name, keys, indexes, replace_by = _target(context)
         db = self.mongo.database
         docs = to_documents(obj, keys)
-        report = self.mongo.write(db, name, docs, indexes)
+        report = self.mongo.write(db, name, docs, indexes, replace_by)
         meta = {"mongo_target": f"{db}.{name}", "mongo_status": report.status, "documents": len(docs),
                 "replayed_from_fallback": report.replayed}
         if report.status == "fallback":
@@ -50,7 +50,7 @@ class MongoIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(meta)
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        name, _, _ = _target(context.upstream_output)
+        name, _, _, _ = _target(context.upstream_output)
         try:
             docs = self.mongo.find(self.mongo.database, name, {})
         except UNAVAILABLE as exc:

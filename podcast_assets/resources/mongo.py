@@ -41,14 +41,16 @@ class MongoResource(dg.ConfigurableResource):
         return rest.rsplit("@", 1)[-1].split("/", 1)[0]
 
     def write(self, db: str, collection: str, docs: list[dict],
-              indexes: list[list[tuple[str, int]]] = ()) -> WriteReport:
-        """Upsert ``docs`` (with deterministic ``_id``s) after replaying any fallback rows."""
+              indexes: list[list[tuple[str, int]]] = (), replace_by: tuple[str, ...] = ()) -> WriteReport:
+        """Upsert ``docs`` (with deterministic ``_id``s) after replaying any fallback rows; with
+        ``replace_by``, each set those fields name is replaced, not added to (``MongoSink``)."""
         def create_indexes(coll):
             for keys in indexes:
                 coll.create_index([tuple(k) for k in keys])
 
         with self.client() as client:
-            return MongoSink(client, db, collection, self.fallback_dir).write(docs, before_write=create_indexes)
+            return MongoSink(client, db, collection, self.fallback_dir, replace_by=replace_by).write(
+                docs, before_write=create_indexes)
 
     def publish(self, db: str, collection: str, docs: list[dict], version: str) -> WriteReport:
         """Write a complete versioned set, then switch the pointer readers follow (see ``mongo_sink``)."""

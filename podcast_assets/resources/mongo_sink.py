@@ -65,8 +65,15 @@ class WriteReport:
 
 
 class MongoSink:
-    def __init__(self, client: MongoClient, db: str, collection: str, delta_dir: str, batch: int = 1000):
+    """``replace_by``: fields that name a set (e.g. an episode's neighbours under one model). A write
+    replaces each set it touches: documents of that set it does not carry are deleted after the upsert,
+    so a recompute leaves no superseded document beside the new ones (a replay does the same, batch by
+    batch, in the order they were written)."""
+
+    def __init__(self, client: MongoClient, db: str, collection: str, delta_dir: str, batch: int = 1000,
+                 replace_by: tuple[str, ...] = ()):
         self.client, self.db, self.collection, self.batch = client, db, collection, batch
+        self.replace_by = tuple(replace_by)
         self.fallback_path = f"{delta_dir}/fallback_{db}_{collection}"
 
     @property
@@ -77,6 +84,12 @@ class MongoSink:
         for i in range(0, len(docs), self.batch):
             ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs[i:i + self.batch]]
             self.coll.bulk_write(ops, ordered=True)
+        if self.replace_by:  # after the upsert: a reader sees the new set plus, briefly, the old
+            sets: dict[tuple, list] = {}
+            for d in docs:
+                sets.setdefault(tuple(d.get(f) for f in self.replace_by), []).append(d["_id"])
+            for values, ids in sets.items():
+                self.coll.delete_many({**dict(zip(self.replace_by, values)), "_id": {"$nin": ids}})
 
     def pending(self) -> pd.DataFrame:
         if not DeltaTable.is_deltatable(self.fallback_path):
@@ -88,7 +101,8 @@ class MongoSink:
         rows = self.pending()
         if rows.empty:
             return 0
-        self._upsert([json_util.loads(d) for d in rows["doc"]])
+        for _, batch in rows.groupby("written_at", sort=True):  # one earlier write at a time, oldest first
+            self._upsert([json_util.loads(d) for d in batch["doc"]])
         cutoff = rows["written_at"].max().isoformat()
         DeltaTable(self.fallback_path).delete(f"written_at <= '{cutoff}'")
         return len(rows)

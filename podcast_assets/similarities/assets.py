@@ -82,6 +82,8 @@ class SimilarityConfig(dg.Config):
 @dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
           kinds={"mongodb", "spark"}, automation_condition=dg.AutomationCondition.eager(), metadata={
               "mongo_collection": "similarities", "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
+              # an episode compared again gets its new top-K instead of it beside the old pairs
+              "mongo_replace_by": ["new_episode_id", "model"],
               "mongo_indexes": [[["new_episode_id", 1], ["model", 1], ["cosine_similarity", -1]],
                                 [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
 def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityConfig, delta: DeltaTables,

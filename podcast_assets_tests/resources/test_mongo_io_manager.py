@@ -13,11 +13,11 @@ ROWS = [{"new_episode_id": "a", "historical_episode_id": "b", "model": "m", "cos
         {"new_episode_id": "a", "historical_episode_id": "c", "model": "m", "cosine_similarity": 0.5}]
 
 
-def make_asset(rows):
+def make_asset(rows, replace_by=()):
     @dg.asset(io_manager_key="mongo_io_manager", metadata={
         "mongo_collection": "sims",
         "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
-        "mongo_indexes": [[["new_episode_id", 1], ["model", 1]]]})
+        "mongo_indexes": [[["new_episode_id", 1], ["model", 1]]], "mongo_replace_by": list(replace_by)})
     def sims() -> pd.DataFrame:
         return pd.DataFrame(rows)
 
@@ -34,11 +34,11 @@ def own_mongo(tmp_path):
     stack.down(log=lambda *_: None)
 
 
-def _materialize(stack, rows):
+def _materialize(stack, rows, replace_by=()):
     s = stack.settings
     io = MongoIOManager(mongo=MongoResource(uri=s.MONGO_URI, timeout_ms=s.MONGO_TIMEOUT_MS, database="podcasts",
                                             fallback_dir=str(s.delta_dir)))
-    result = dg.materialize([make_asset(rows)], resources={"mongo_io_manager": io})
+    result = dg.materialize([make_asset(rows, replace_by)], resources={"mongo_io_manager": io})
     assert result.success
     return result.asset_materializations_for_node("sims")[0].metadata
 
@@ -72,3 +72,23 @@ def test_falls_back_to_delta_when_mongo_is_down_then_replays(own_mongo):
     assert meta["replayed_from_fallback"].value == 1
     assert set(_docs(own_mongo)) == {"a|b|m", "a|c|m", "x|y|m"}
     assert DeltaTable(meta_path := str(own_mongo.settings.delta_dir / "fallback_podcasts_sims")).to_pandas().empty, meta_path
+
+
+def pair(new, hist, model="m", cos=0.5):
+    return {"new_episode_id": new, "historical_episode_id": hist, "model": model, "cosine_similarity": cos}
+
+
+def test_a_recomputed_set_replaces_the_old_one_live_and_after_an_outage(own_mongo):
+    by = ("new_episode_id", "model")
+    _materialize(own_mongo, [pair("a", "b"), pair("a", "c"), pair("a", "b", "other"), pair("z", "b")], by)
+    # a's neighbours under m are recomputed: c is superseded by d; a under another model and z are untouched
+    _materialize(own_mongo, [pair("a", "b", cos=0.6), pair("a", "d")], by)
+    assert set(_docs(own_mongo)) == {"a|b|m", "a|d|m", "a|b|other", "z|b|m"}
+    # two recomputes while MongoDB is down are replayed in order: the newest set wins
+    own_mongo.stop_service("mongodb")
+    assert _materialize(own_mongo, [pair("a", "e")], by)["mongo_status"].value == "fallback"
+    assert _materialize(own_mongo, [pair("a", "f"), pair("a", "g")], by)["mongo_status"].value == "fallback"
+    own_mongo.up(log=lambda *_: None)
+    meta = _materialize(own_mongo, [pair("z", "c")], by)
+    assert meta["replayed_from_fallback"].value == 3
+    assert set(_docs(own_mongo)) == {"a|f|m", "a|g|m", "a|b|other", "z|c|m"}
