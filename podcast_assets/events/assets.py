@@ -168,11 +168,8 @@ def publish_dead_letters(kafka: KafkaResource, reader: KafkaReader, delta: Delta
         return 0
     dlq_ends = reader.end_offsets(dlq_topic)
     dlq_fp = exactly_once.fingerprint(reader.topic_id(dlq_topic))
-    progress = dead_letters.read_progress(dead, dlq_topic, epoch, partitions, dlq_ends)
-    if dead_letters.recreated(progress, dlq_fp, dlq_ends):
-        progress = dead_letters.Progress()  # a new DLQ topic gets every letter again
-    upto = dead_letters.targets(dead, delta.uri("user_events_dead_letters"), topic, epoch, partitions)
-    letters = dead_letters.pending(dead, progress, upto)
+    progress, upto, letters = dead_letters.unsent(dead, delta.uri("user_events_dead_letters"), topic, dlq_topic,
+                                                  epoch, partitions, dlq_fp, dlq_ends)
     if not letters and progress.fingerprint == dlq_fp:
         return 0
     # what a run killed between sending and recording already sent (normally nothing)

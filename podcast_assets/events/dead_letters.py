@@ -93,13 +93,19 @@ def record_progress(table: DeltaTable, dlq_topic: str, upto: dict[tuple[int, int
                     commit_properties=CommitProperties(app_transactions=txns))
 
 
+def unsent(table: DeltaTable, table_uri: str, source_topic: str, dlq_topic: str, epochs: int, partitions,
+           dlq_fingerprint: int | None, dlq_ends: dict[int, int]) -> tuple[Progress, dict[tuple[int, int], int], list[dict]]:
+    """The progress to build on (none for a recreated DLQ topic: it gets every letter again), the source
+    offsets the table holds letters up to, and the letters past that progress."""
+    progress = read_progress(table, dlq_topic, epochs, partitions, dlq_ends)
+    if recreated(progress, dlq_fingerprint, dlq_ends):
+        progress = Progress()
+    upto = targets(table, table_uri, source_topic, epochs, partitions)
+    return progress, upto, pending(table, progress, upto)
+
+
 def behind(table: DeltaTable | None, table_uri: str, source_topic: str, dlq_topic: str, epochs: int, partitions,
            dlq_fingerprint: int | None, dlq_ends: dict[int, int]) -> bool:
     """Whether letters the table holds are not yet recorded as on the DLQ topic (or the topic was recreated)."""
-    if table is None:
-        return False
-    progress = read_progress(table, dlq_topic, epochs, partitions, dlq_ends)
-    if recreated(progress, dlq_fingerprint, dlq_ends):
-        return table.to_pyarrow_table(columns=["kafka_offset"]).num_rows > 0
-    upto = targets(table, table_uri, source_topic, epochs, partitions)
-    return bool(pending(table, progress, upto))
+    return table is not None and bool(unsent(table, table_uri, source_topic, dlq_topic, epochs, partitions,
+                                             dlq_fingerprint, dlq_ends)[2])

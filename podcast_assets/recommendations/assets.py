@@ -53,6 +53,11 @@ def model_of_this_run(context) -> str | None:
     return None
 
 
+def approved_model(root) -> str | None:
+    """The newest version that passed its quality check (its saved held-out metrics)."""
+    return newest_version_where(root, lambda metrics: beats_popularity(metrics)[0])
+
+
 def checked_model(context, files: DataDir) -> str | None:
     """The version a run evaluates: the one it trained, else the newest."""
     return model_of_this_run(context) or latest_version(model_root(files))
@@ -63,7 +68,7 @@ def publishable_model(context, files: DataDir) -> str:
     newest that passed. The blocking check already stops a failing model in its run; this is the same rule
     for runs that select the publishing assets without the check."""
     root = model_root(files)
-    version = model_of_this_run(context) or newest_version_where(root, lambda m: beats_popularity(m)[0])
+    version = model_of_this_run(context) or approved_model(root)
     if version is None:
         raise dg.Failure("no model has passed its quality check yet: users have the popularity lists "
                          "(popular_recommendations)")
@@ -88,7 +93,7 @@ def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: Data
                            {"users": model.data.users, "items": model.data.items, "params": params.as_dict(),
                             "metrics": model.metrics, "counts": counts, "engine": als.name})
     root = model_root(files)
-    approved = newest_version_where(root, lambda m: beats_popularity(m)[0])
+    approved = approved_model(root)
     removed = prune(root, als.versions_kept, {approved} if approved else set())
     context.log.info(f"ALS version {version}: {counts}, fit {model.fit_seconds:.2f}s on {als.name}; "
                      f"{len(removed)} old versions removed")

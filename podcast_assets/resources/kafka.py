@@ -86,7 +86,7 @@ class KafkaResource(dg.ConfigurableResource):
     def ensure_topics(self, topics: list[str], partitions: int | None = None) -> list[str]:
         """Create the topics that do not exist yet (``topic_partitions`` each); returns the ones created."""
         partitions = partitions or self.topic_partitions
-        admin = self.admin()
+        admin, missing = self.admin(), list(topics)
         try:
             existing = set(admin.list_topics(timeout=self.request_timeout_ms / 1000).topics)
             missing = [t for t in topics if t not in existing]
