@@ -1,7 +1,7 @@
 from setuptools import find_packages, setup
 
 # Pins: the Dagster family moves together (docs/architecture.md); delta-spark 4.4.1 needs pyspark<=4.2.0;
-# dagster-deltalake-pandas needs pandas<3. torch is installed first from the machine's CPU build.
+# pandas<3: the 2.x API is what the code and its tests were written against. torch is installed first from the machine's CPU build.
 setup(
     name="podcast_assets",
     version="0.1.0",
@@ -14,8 +14,6 @@ setup(
         "dagster==1.13.27",
         "dagster-webserver==1.13.27",
         "dagster-pyspark==0.29.27",
-        "dagster-deltalake==0.29.27",
-        "dagster-deltalake-pandas==0.29.27",
         "deltalake>=1.1,<2",
         "pandas>=2.2,<3",
         "pyarrow>=16",

@@ -166,12 +166,12 @@ def _recommend_offline(args) -> int:
 
 def _demo(args) -> int:
     import json
+    import logging
 
-    import dagster as dg
-
-    from podcast_assets.demo import Demo, print_summary
+    from podcast_assets.demo import print_summary, run
     from podcast_assets.local.stack import Stack, StackError
 
+    logging.getLogger("dagster").setLevel(logging.WARNING)  # the runs' own logs are in the UI and the daemon log
     settings = settings_from_env()
     print(f"data dir {settings.data_dir}; Dagster instance {__import__('os').environ['DAGSTER_HOME']}")
     try:
@@ -179,12 +179,12 @@ def _demo(args) -> int:
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    with dg.DagsterInstance.get() as instance:
-        Demo(settings, instance).run()
+    complete = run(settings, args.timeout * 60)
+    print("\n== summary")
     totals = print_summary(settings)
     if args.json:
-        print(json.dumps(totals))
-    return 0
+        print(json.dumps({**totals, "complete": complete}))
+    return 0 if complete else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,8 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     stack = sub.add_parser("stack", help="the local Kafka broker, MongoDB wire server and Podcast Index")
     stack.add_argument("action", choices=["up", "status", "down"])
     stack.set_defaults(func=_stack)
-    demo = sub.add_parser("demo", help="start the local stack and run the whole graph end to end")
+    demo = sub.add_parser("demo", help="start the local stack and the Dagster daemon; watch the graph fill itself")
     demo.add_argument("--json", action="store_true", help="also print the totals as JSON on the last line")
+    demo.add_argument("--timeout", type=float, default=30, metavar="MINUTES",
+                      help="give up (exit 1) if the graph is not complete by then (default 30)")
     demo.set_defaults(func=_demo)
     tr = sub.add_parser("transcribe", help="transcribe an audio file or URL with the pipeline's own code path")
     tr.add_argument("source", metavar="FILE_OR_URL")

@@ -18,9 +18,11 @@ from podcast_assets.transcripts import sensors as transcripts_sensors
 
 settings = settings_from_env()
 
+assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
+                                     recommendations_assets])
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
-                                        recommendations_assets]),
+    assets=events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS),
     asset_checks=dg.load_asset_checks_from_modules([recommendations_checks]),
     jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
           events_sensors.user_events_job, events_sensors.daily_engagement_job,

@@ -6,6 +6,7 @@ from podcast_assets.events import dead_letters, exactly_once
 from podcast_assets.events.assets import daily_engagement, days, user_events, user_events_raw
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
+from podcast_assets.runs.automation import NEVER_MATERIALISED
 
 user_events_ingest_job = dg.define_asset_job(
     "user_events_ingest_job", selection=[user_events_raw],
@@ -84,3 +85,12 @@ def listener_events_schedule(cron: str, running: bool) -> dg.ScheduleDefinition:
         return dg.RunRequest()
 
     return _schedule
+
+
+def with_first_listeners(assets: list, running: bool) -> list:
+    """Where synthetic listeners run (``running``), their first batch comes as soon as there is a catalogue,
+    not at the schedule's first tick minutes later; where real events arrive, nothing generates them."""
+    if not running:
+        return list(assets)
+    return [a.with_attributes(automation_condition=NEVER_MATERIALISED)
+            if isinstance(a, dg.AssetsDefinition) and a.keys == {user_events.key} else a for a in assets]

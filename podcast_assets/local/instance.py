@@ -12,7 +12,7 @@ from pathlib import Path
 
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 3; edit freely (then remove this line to keep it).
+{MARK} (podcast_assets/local/instance.py), version 4; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
 # the default launcher, able to tell when a run worker died (SIGKILL, OOM): run monitoring then
@@ -27,6 +27,12 @@ run_monitoring:
 concurrency:
   runs:
     max_concurrent_runs: 3
+    # transcription is the heavy work: at most two such runs (this machine's cores), so ingestion,
+    # embeddings, events and retraining keep a slot of their own instead of queueing behind it
+    tag_concurrency_limits:
+      - key: podcast_assets/queue
+        value: transcription
+        limit: 2
   pools:
     # a pool holds runs that write one table (user_events_raw): one at a time, the others queue
     granularity: run

@@ -1,5 +1,9 @@
 """The IO managers: Delta tables at ``<data dir>/delta/<asset>`` and MongoDB upserts with a Delta fallback.
 
+The Delta one is ours, not dagster-deltalake's: with deltalake 1.x that package's table statistics fail on
+every write (it hands an arro3 table to ``pa.Table.from_batches``, and logs "error while computing table
+stats"), and it overwrote only the first day of a partition range (docs/architecture.md).
+
 The Mongo IO manager reads where an asset's rows go from its definition metadata:
 ``mongo_collection``, ``mongo_keys`` (the fields that identify a document) and optional
 ``mongo_indexes``; the database is the Mongo resource's ``database``.
@@ -7,19 +11,64 @@ The Mongo IO manager reads where an asset's rows go from its definition metadata
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 import pandas as pd
-from dagster_deltalake import LocalConfig
-from dagster_deltalake_pandas import DeltaLakePandasIOManager
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
 
+from podcast_assets.common.delta_writes import replace_days
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.mongo_sink import to_documents
 
 
-def delta_io_manager(data_dir: str) -> DeltaLakePandasIOManager:
-    # root_uri + schema "delta" puts every table at <data dir>/delta/<asset name>, the layout the
-    # direct readers (DeltaTables) and the CLI share; delta-rs creates the folders on first write.
-    return DeltaLakePandasIOManager(root_uri=data_dir, schema="delta", storage_options=LocalConfig())
+def table_schema(schema: pa.Schema) -> dg.TableSchema:
+    """An Arrow schema as the ``dagster/column_schema`` the UI shows."""
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
+
+
+class DeltaFrameIOManager(dg.ConfigurableIOManager):
+    """pandas frames as Delta tables at ``<root>/<asset name>`` (the layout ``DeltaTables`` and the CLI
+    read). An unpartitioned asset replaces its table; a daily-partitioned one replaces the days of its
+    partition range in one commit, by the date column its ``partition_expr`` metadata names."""
+
+    root: str
+
+    def _uri(self, context) -> str:
+        return f"{self.root.rstrip('/')}/{context.asset_key.path[-1]}"
+
+    @staticmethod
+    def _days(context, definition) -> tuple[str, dt.date, dt.date]:
+        """The date column and the inclusive days of ``context``'s partition range."""
+        column = (definition.definition_metadata or {}).get("partition_expr")
+        if not column:
+            raise ValueError(f"{definition.asset_key.to_user_string()}: a partitioned Delta asset needs "
+                             "partition_expr metadata (its date column)")
+        window = context.asset_partitions_time_window
+        return column, window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        uri, table = self._uri(context), pa.Table.from_pandas(obj, preserve_index=False)
+        if context.has_asset_partitions:
+            column, first, last = self._days(context, context)
+            replace_days(uri, table, first, last, column)
+        else:
+            write_deltalake(uri, table, mode="overwrite", schema_mode="overwrite")
+        context.add_output_metadata({"dagster/row_count": len(obj), "dagster/column_schema": table_schema(table.schema),
+                                     "table_uri": dg.MetadataValue.path(uri)})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        upstream = context.upstream_output
+        filters = None
+        if context.has_asset_partitions:  # the upstream days this input maps to
+            column, first, last = self._days(context, upstream)
+            filters = [(column, ">=", first), (column, "<=", last)]
+        return DeltaTable(self._uri(upstream)).to_pandas(filters=filters)
+
+
+def delta_io_manager(data_dir: str) -> DeltaFrameIOManager:
+    return DeltaFrameIOManager(root=f"{data_dir.rstrip('/')}/delta")
 
 
 def _target(context) -> tuple[str, list[str], list, tuple[str, ...]]:

@@ -54,7 +54,7 @@ class LongTextEmbedder:
             all_chunks += chunks
             owners += [i] * len(chunks)
             counts += n
-        dim = self.model.get_sentence_embedding_dimension()
+        dim = self.model.get_embedding_dimension()
         out = np.zeros((len(texts), dim), dtype=np.float32)
         if not all_chunks:
             return out

@@ -8,16 +8,25 @@ the top K: O(n·m·d) multiply-adds and O(n·m) selection, never a full sort. Th
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - torch is a dependency; numpy keeps the kernel usable without it
-    torch = None
+
+@functools.cache
+def _torch():
+    """torch, imported on first use: every Dagster run process imports the definitions, and torch
+    would add about 3 s to each of them."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency; numpy keeps the kernel usable without it
+        return None
+    return torch
 
 
 def select_top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and values of the k largest scores per row, in descending order."""
+    torch = _torch()
     if torch is not None:
         values, index = torch.topk(torch.from_numpy(scores), k, dim=1, largest=True, sorted=True)
         return index.numpy(), values.numpy()

@@ -9,11 +9,16 @@ from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
 from podcast_assets.transcripts.messages import parse_episode_message
 
+QUEUE_TAG = "podcast_assets/queue"
 MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
 
 episode_transcription_job = dg.define_asset_job(
     "episode_transcription_job", selection=[episode_audio, transcripts], partitions_def=episode_partitions,
-    description="Download, convert and transcribe one episode (one dynamic partition).")
+    description="Download, convert and transcribe one episode (one dynamic partition).",
+    tags={QUEUE_TAG: "transcription"},  # the run queue holds these to two at a time (local/instance.py)
+    # the two steps run one after the other anyway: in the run's own process, not one process per step
+    # (each would import the definitions again, seconds per episode)
+    executor_def=dg.in_process_executor)
 
 
 def _episode_run_config(doc: dict) -> dict:

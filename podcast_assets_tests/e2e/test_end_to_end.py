@@ -27,38 +27,84 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """A fresh data dir, instance and stack ports; the demo run once; everything stopped at the end."""
+    """A fresh data dir, instance and stack ports; the demo run once (the daemon fills the graph while it
+    watches); everything stopped at the end."""
     root = tmp_path_factory.mktemp("e2e")
     s = stack_settings(root / "data", PODCAST_INDEX_API_KEY="local-key", PODCAST_INDEX_API_SECRET="local-secret")
     env = {**os.environ, "PODCAST_DATA_DIR": s.PODCAST_DATA_DIR, "KAFKA_BOOTSTRAP_SERVERS": s.KAFKA_BOOTSTRAP_SERVERS,
            "MONGO_URI": s.MONGO_URI, "PODCAST_INDEX_URL": s.PODCAST_INDEX_URL, "DAGSTER_HOME": str(root / "dagster_home"),
-           "HF_HUB_OFFLINE": "1", "MONGO_TIMEOUT_MS": "1500"}
-    for k in ("PODCAST_INDEX_API_KEY", "PODCAST_INDEX_API_SECRET"):
+           "MONGO_TIMEOUT_MS": "1500"}
+    for k in ("PODCAST_INDEX_API_KEY", "PODCAST_INDEX_API_SECRET", "HF_HUB_OFFLINE"):
         env.pop(k, None)
-    first = demo(env, root)
+    started = time.monotonic()
+    first, console = demo(env, root)
     try:
-        yield s, env, root, first
+        yield s, env, root, first, console, time.monotonic() - started
     finally:
         subprocess.run([str(BIN / "podcast-assets"), "stack", "down"], env=env, cwd=root, capture_output=True, timeout=120)
 
 
-def demo(env, cwd) -> dict:
-    out = subprocess.run([str(BIN / "podcast-assets"), "demo", "--json"], env=env, cwd=cwd, capture_output=True,
-                         text=True, timeout=900)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "== 6/6 summary" in out.stdout and "Open the UI" in out.stdout
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def demo(env, cwd) -> tuple[dict, str]:
+    """``podcast-assets demo`` as a user runs it: the empty-data-dir promise is 15 minutes."""
+    out = subprocess.run([str(BIN / "podcast-assets"), "demo", "--json", "--timeout", "15"], env=env, cwd=cwd,
+                         capture_output=True, text=True, timeout=20 * 60)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-3000:]
+    assert "the graph is complete" in out.stdout and "Open the UI" in out.stdout
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout + out.stderr
 
 
-def test_demo_counts_then_a_rerun_duplicates_nothing(project):
-    s, env, root, first = project
-    assert first["episodes"] == 19 and first["mongo_episodes"] == 19
+def keys_unique(s) -> dict[str, bool]:
+    """"Duplicates nothing": no two rows or documents with the same key, in every keyed table and collection."""
+    def delta(table, *key):
+        return DeltaTable(s.delta_path(table)).to_pandas(columns=list(key)).duplicated().sum() == 0
+
+    with MongoClient(s.MONGO_URI) as client:
+        sims = list(client.podcasts.similarities.find({}, {"_id": 0, "new_episode_id": 1, "historical_episode_id": 1,
+                                                         "model": 1}))
+        recs = list(client.recommendations.als_top_n.find({}, {"_id": 0, "model_version": 1, "user_id": 1, "rank": 1}))
+        catalog = [d["episode_id"] for d in client.podcasts.episodes.find({}, {"episode_id": 1})]
+    return {
+        "episodes": delta("episodes", "episode_id"), "transcripts": delta("transcripts", "episode_id"),
+        "published_episodes": delta("published_episodes", "episode_id"),
+        "user_events_raw": delta("user_events_raw", "event_id"),
+        "dead_letters": delta("user_events_dead_letters", "kafka_epoch", "kafka_partition", "kafka_offset"),
+        "daily_engagement": delta("daily_engagement", "day", "user_id", "new_episode_id"),
+        "mongo episodes": len(catalog) == len(set(catalog)),
+        "mongo similarities": len(sims) == len({tuple(sorted(d.items())) for d in sims}),
+        "mongo als_top_n": len(recs) == len({tuple(sorted(d.items())) for d in recs}),
+    }
+
+
+def daemon_made_every_run(home) -> list[str]:
+    """The runs no sensor, schedule or automation condition asked for (the demo must ask for none)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [r.dagster_run for r in instance.get_run_records()]
+    by_daemon = ("dagster/sensor_name", "dagster/schedule_name")
+    return [f"{r.job_name} {r.run_id}" for r in runs if not any(t in r.tags for t in by_daemon)]
+
+
+def test_the_daemon_takes_an_empty_data_dir_to_recommendations_then_a_rerun_duplicates_nothing(project):
+    s, env, root, first, console, seconds = project
+    assert seconds < 15 * 60
+    assert first["complete"] and first["episodes"] == 19 and first["mongo_episodes"] == 19
     assert first["transcripts"] == 16 and first["skipped_not_english"] == 1
     assert first["vectors"] == 16 and first["mongo_similarities"] == 16 * 5
-    assert first["raw_events"] == 50 * 40 and first["daily_engagement_rows"] > 0
-    assert first["model_versions"] == 1 and first["mongo_als_top_n"] > 0 and first["mongo_hybrid_top_n"] > 0
-    again = demo(env, root)
-    assert again == first
+    assert first["raw_events"] >= 50 * 40 and first["daily_engagement_rows"] > 0
+    assert first["model_versions"] >= 1 and first["mongo_als_top_n"] > 0
+    assert daemon_made_every_run(root / "dagster_home") == []
+    # one line per expected failure, no tracebacks, no library warnings
+    assert console.count("! episode") == 3 and "not English" in console, console
+    assert "Traceback" not in console and "Warning" not in console and "error while computing" not in console
+    assert all(keys_unique(s).values()), keys_unique(s)
+
+    again, console = demo(env, root)
+    assert again["complete"]
+    stable = ("episodes", "transcripts", "skipped_not_english", "vectors", "mongo_episodes", "mongo_similarities")
+    assert {k: again[k] for k in stable} == {k: first[k] for k in stable}
+    assert all(keys_unique(s).values()), keys_unique(s)
+    assert daemon_made_every_run(root / "dagster_home") == []
 
 
 def dagster(env, cwd, *args, timeout=600):
@@ -67,7 +113,7 @@ def dagster(env, cwd, *args, timeout=600):
 
 
 def test_dagster_asset_materialize_works_against_the_same_instance(project):
-    s, env, root, _ = project
+    s, env, root, *_ = project
     out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "trending_podcasts")
     assert out.returncode == 0, out.stderr[-2000:]
     eid = DeltaTable(s.delta_path("transcripts")).to_pandas().query("status == 'transcribed'")["episode_id"].iloc[0]
@@ -78,7 +124,7 @@ def test_dagster_asset_materialize_works_against_the_same_instance(project):
 
 
 def test_mongo_stopped_mid_run_falls_back_then_replays(project):
-    s, env, root, _ = project
+    s, env, root, *_ = project
     stack = Stack(s)
     stack.stop_service("mongodb")
     # everything again: the demo already compared every vector, and only newer ones count as new
@@ -115,7 +161,7 @@ def _wait_http(url, timeout=120):
 def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(project, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    s, env, root, _ = project
+    s, env, root, *_ = project
     port = free_port()
     proc = subprocess.Popen([str(BIN / "dagster"), "dev", "-m", "podcast_assets.definitions", "-p", str(port)],
                             env=env, cwd=root, stdout=open(tmp_path / "dev.log", "wb"), stderr=subprocess.STDOUT,
@@ -154,7 +200,7 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
                "audio_url": s.podcast_index_url.rsplit("/api/", 1)[0] + "/audio/920005-41000041.mp3",
                "description": "", "transcript_url": "", "transcript_type": ""}
         KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS).publish(s.TOPIC_EPISODE_METADATA, [("99000001", doc)])
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 300  # the message reaches MongoDB neighbours within 5 minutes, all told
         while time.monotonic() < deadline:
             t = DeltaTable(s.delta_path("transcripts")).to_pandas()
             if (t["episode_id"] == "99000001").any():
@@ -165,7 +211,6 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
         assert row["status"].iloc[0] == "transcribed" and "bread" in row["transcript"].iloc[0].lower()
 
         # ... and on to its embedding and its neighbours in MongoDB, through the automation conditions
-        deadline = time.monotonic() + 300
         with MongoClient(s.MONGO_URI) as client:
             while time.monotonic() < deadline:
                 pairs = list(client.podcasts.similarities.find({"new_episode_id": "99000001"}))

@@ -36,6 +36,9 @@ def test_unpartitioned_round_trip_lands_under_data_dir_delta(tmp_path):
     assert result.output_for_node("plain_reader") == 3
     table = DeltaTable(str(tmp_path / "delta" / "plain_table")).to_pandas()
     assert sorted(table["episode_id"]) == ["1", "2", "3"]
+    meta = result.asset_materializations_for_node("plain_table")[0].metadata
+    assert meta["dagster/row_count"].value == 3
+    assert [c.name for c in meta["dagster/column_schema"].schema.columns] == ["episode_id", "score"]
     # re-materialising replaces, never appends
     dg.materialize([plain_table], resources={"io_manager": io, "mem": dg.InMemoryIOManager()})
     assert len(DeltaTable(str(tmp_path / "delta" / "plain_table")).to_pandas()) == 3

@@ -1,0 +1,15 @@
+"""Automation conditions shared by stages.
+
+``AutomationCondition.on_missing()`` only fires for partitions added after the condition is applied,
+so an unpartitioned asset that has never been materialised (a fresh data dir) is never requested by it:
+its ``missing`` is not *newly* true on the first evaluation. ``NEVER_MATERIALISED`` asks for such an
+asset once its parents exist. A first attempt that failed is not repeated on every tick: the asset's
+retry policy already retried it, and its schedule or cron condition tries again later.
+"""
+
+import dagster as dg
+
+A = dg.AutomationCondition
+
+NEVER_MATERIALISED = (A.missing() & ~A.in_progress() & ~A.execution_failed()
+                      & ~A.any_deps_missing() & ~A.any_deps_in_progress()).with_label("never materialised")
