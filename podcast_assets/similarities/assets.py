@@ -93,7 +93,7 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
     within = knn.within_batch_if_empty if config.within_batch_if_empty is None else config.within_batch_if_empty
     vectors = delta.latest_vectors(model)
     since = _watermark(context)
-    new, hist = split_new_and_history(vectors, config.recompute_all, within, since)
+    new, hist = split_new_and_history(vectors, config.recompute_all, within, since, top_k)
     until = pd.Timestamp(vectors["created_at"].max()).isoformat() if len(vectors) else (since.isoformat() if since else "")
     if new.empty or hist.empty or len(vectors) < 2:
         context.log.info(f"no vectors to compare ({len(new)} new since {since}, {len(vectors)} in all)")

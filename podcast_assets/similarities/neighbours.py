@@ -9,16 +9,24 @@ from podcast_assets.similarities.knn import topk
 
 
 def split_new_and_history(v: pd.DataFrame, recompute_all: bool, within_batch_if_empty: bool,
-                          since: pd.Timestamp | None = None):
+                          since: pd.Timestamp | None = None, k: int = 0):
     """Every vector written after ``since`` (the last comparison's watermark; all of them the first time),
     however many batches that spans, against every other vector: new episodes are also each other's
-    history. With ``within_batch_if_empty`` off, new vectors are compared with older ones only."""
+    history. With ``within_batch_if_empty`` off, new vectors are compared with older ones only.
+
+    The earliest ``k`` episodes were compared when fewer than ``k`` others existed (one alone had no
+    neighbour at all): while the last comparison held at most ``k`` vectors, they are compared again,
+    so every episode ends up with a full top-k of its own."""
     if v.empty or recompute_all:
         return v, v
-    new = v if since is None else v[v["created_at"] > since]
+    fresh = v if since is None else v[v["created_at"] > since]
+    new = fresh
+    if k and since is not None and int((v["created_at"] <= since).sum()) <= k:
+        early = v.sort_values("created_at", kind="stable").head(k)
+        new = v[v.index.isin(fresh.index) | v.index.isin(early.index)]
     if within_batch_if_empty:
         return new, v
-    return new, v[~v.index.isin(new.index)]
+    return new, v[~v.index.isin(fresh.index)]
 
 
 def neighbour_rows(new_ids, hist_ids, rows, cols, sims, k: int, model: str, created_at) -> list[dict]:

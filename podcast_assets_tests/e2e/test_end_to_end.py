@@ -75,6 +75,17 @@ def keys_unique(s) -> dict[str, bool]:
     }
 
 
+def neighbour_counts(s) -> dict[str, int]:
+    """Per episode, how many neighbours ``podcast-assets similar`` shows (both sides of the stored pairs)."""
+    from podcast_assets.similarities.neighbours import merge_directions
+
+    with MongoClient(s.MONGO_URI) as client:
+        pairs = list(client.podcasts.similarities.find({}, {"_id": 0}))
+    ids = {p["new_episode_id"] for p in pairs} | {p["historical_episode_id"] for p in pairs}
+    return {eid: len(merge_directions([p for p in pairs if p["new_episode_id"] == eid],
+                                      [p for p in pairs if p["historical_episode_id"] == eid], 5)) for eid in ids}
+
+
 def daemon_made_every_run(home) -> list[str]:
     """The runs no sensor, schedule or automation condition asked for (the demo must ask for none)."""
     import dagster as dg
@@ -90,7 +101,9 @@ def test_the_daemon_takes_an_empty_data_dir_to_recommendations_then_a_rerun_dupl
     assert seconds < 15 * 60
     assert first["complete"] and first["episodes"] == 19 and first["mongo_episodes"] == 19
     assert first["transcripts"] == 16 and first["skipped_not_english"] == 1
-    assert first["vectors"] == 16 and first["mongo_similarities"] == 16 * 5
+    assert first["vectors"] == 16 and first["mongo_similarities"] == 16 * 5  # a full top-5 each, whatever the batches
+    transcribed = set(DeltaTable(s.delta_path("transcripts")).to_pandas().query("status == 'transcribed'")["episode_id"])
+    assert {eid: n for eid, n in neighbour_counts(s).items() if eid in transcribed} == dict.fromkeys(transcribed, 5)
     assert first["raw_events"] >= 50 * 40 and first["daily_engagement_rows"] > 0
     assert first["model_versions"] >= 1 and first["mongo_als_top_n"] > 0
     assert daemon_made_every_run(root / "dagster_home") == []

@@ -29,6 +29,22 @@ def test_every_vector_since_the_watermark_is_new_however_many_batches_wrote_it()
     assert len(new) == len(hist) == 4
 
 
+def test_the_earliest_episodes_are_compared_again_until_they_have_a_full_top_k():
+    v = vectors([(e, e, t, [1, t]) for t, e in enumerate("abcdefg", start=1)])
+    # the first comparison held a and b only (at t=2): with k=3 they get their top-3 filled now
+    new, _ = split_new_and_history(v, False, True, since=pd.Timestamp(2, unit="s"), k=3)
+    assert list(new["episode_id"]) == ["a", "b", "c", "d", "e", "f", "g"]
+    # the last comparison held 4 vectors (more than k): the early ones already have a full top-3
+    new, _ = split_new_and_history(v, False, True, since=pd.Timestamp(4, unit="s"), k=3)
+    assert list(new["episode_id"]) == ["e", "f", "g"]
+    # one episode alone had no neighbour at all; the next comparison gives it its own
+    new, hist = split_new_and_history(v.head(2), False, True, since=pd.Timestamp(1, unit="s"), k=5)
+    assert list(new["episode_id"]) == ["a", "b"]
+    # older-only history stays older than the fresh vectors
+    _, hist = split_new_and_history(v, False, False, since=pd.Timestamp(2, unit="s"), k=3)
+    assert list(hist["episode_id"]) == ["a", "b"]
+
+
 def test_merge_directions_keeps_the_best_score_per_neighbour():
     as_new = [{"historical_episode_id": "x", "cosine_similarity": 0.5}, {"historical_episode_id": "y", "cosine_similarity": 0.9}]
     as_hist = [{"new_episode_id": "x", "cosine_similarity": 0.7}, {"new_episode_id": "z", "cosine_similarity": 0.1}]
