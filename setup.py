@@ -20,7 +20,6 @@ setup(
         "confluent-kafka==2.16.1",
         "pymongo==4.20.0",
         "faster-whisper==1.2.1",
-        "pydub==0.25.1",
         "sentence-transformers==6.2.0",
         "torch>=2.4",
         "pyspark==4.2.0",

@@ -42,13 +42,13 @@ def _transcribe(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             source = Path(args.source)
-            if "://" in args.source:
-                source = resources["feeds"].download_audio(args.source, Path(tmp) / "download")
+            if "://" in args.source:  # the user's own URL: any address (feed URLs are held to the policy)
+                source = resources["feeds"].download_user_url(args.source, Path(tmp) / "download")
             elif not source.is_file():
                 print(f"error: no such file {args.source}", file=sys.stderr)
                 return 2
             wav = Path(tmp) / "audio.wav"
-            to_wav16k(source, wav)
+            to_wav16k(source, wav, resources["feeds"].max_audio_minutes)
             result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
         except AudioError as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -9,10 +9,12 @@ and assets see nothing but those resources and their run config.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import get_type_hints
+from urllib.parse import urlsplit
 
 LOCAL_PODCAST_INDEX_URL = "http://127.0.0.1:8765/api/1.0"
 REAL_PODCAST_INDEX_URL = "https://api.podcastindex.org/api/1.0"
@@ -47,7 +49,10 @@ class Settings:
     TOPIC_PARTITIONS: int = 4
     # audio and transcription
     AUDIO_MAX_BYTES: int = 500 * 1024 * 1024
-    AUDIO_TIMEOUT_SEC: float = 30.0
+    AUDIO_TIMEOUT_SEC: float = 600.0  # the whole download: retries, redirects and a dripping body included
+    AUDIO_MAX_MINUTES: float = 240.0  # longer audio is refused at decode
+    AUDIO_ALLOWED_HOSTS: str = ""  # "host:port,..." a feed may point at on non-public addresses
+    TRANSCRIPT_MAX_BYTES: int = 5 * 1024 * 1024
     KEEP_WAV: bool = False  # WAVs are removed once their transcript is committed (disk stays bounded)
     WHISPER_MODEL: str = "tiny.en"
     LANGUAGE_MODEL: str = "base"
@@ -114,6 +119,20 @@ class Settings:
             return self.PODCAST_INDEX_URL.rstrip("/")
         real_key = {"PODCAST_INDEX_API_KEY", "PODCAST_INDEX_API_SECRET"} <= self.from_environment
         return REAL_PODCAST_INDEX_URL if real_key else LOCAL_PODCAST_INDEX_URL
+
+    @property
+    def audio_allowed_hosts(self) -> list[str]:
+        """``AUDIO_ALLOWED_HOSTS``, else the host:port of a Podcast Index on a non-public address (the
+        local sample index serves its own audio); else none."""
+        if self.AUDIO_ALLOWED_HOSTS:
+            return [h.strip().lower() for h in self.AUDIO_ALLOWED_HOSTS.split(",") if h.strip()]
+        parts = urlsplit(self.podcast_index_url)
+        host, port = (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+        try:  # an address literal or localhost: no DNS lookup here (settings are read at import)
+            local = host == "localhost" or not ipaddress.ip_address(host).is_global
+        except ValueError:
+            local = False
+        return [f"{host}:{port}"] if local else []
 
     @property
     def spark_conf(self) -> dict[str, str]:

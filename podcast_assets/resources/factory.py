@@ -58,7 +58,9 @@ def build_resources(s: Settings) -> dict:
             api_secret=secret(s, "PODCAST_INDEX_API_SECRET"), rate_per_sec=s.PODCAST_INDEX_RATE_PER_SEC,
             timeout_sec=s.PODCAST_INDEX_TIMEOUT_SEC, max_retries=s.PODCAST_INDEX_MAX_RETRIES,
             trending_max=s.TRENDING_MAX, language_prefix=s.LANGUAGE_PREFIX, episodes_per_show=s.EPISODES_PER_SHOW),
-        "feeds": FeedFetcherResource(max_audio_bytes=s.AUDIO_MAX_BYTES, audio_timeout_sec=s.AUDIO_TIMEOUT_SEC),
+        "feeds": FeedFetcherResource(max_audio_bytes=s.AUDIO_MAX_BYTES, audio_timeout_sec=s.AUDIO_TIMEOUT_SEC,
+                                     max_audio_minutes=s.AUDIO_MAX_MINUTES, max_transcript_bytes=s.TRANSCRIPT_MAX_BYTES,
+                                     allowed_hosts=s.audio_allowed_hosts),
         "whisper": WhisperResource(
             model=s.WHISPER_MODEL, language_model=s.LANGUAGE_MODEL, compute_type=s.WHISPER_COMPUTE_TYPE,
             beam_size=s.WHISPER_BEAM_SIZE, chunk_minutes=s.CHUNK_MINUTES, workers=s.TRANSCRIBE_WORKERS,

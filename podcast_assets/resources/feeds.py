@@ -8,16 +8,30 @@ import dagster as dg
 
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.transcripts.fetch import download, fetch_text
+from podcast_assets.transcripts.guarded_http import FetchPolicy
 
 
 class FeedFetcherResource(dg.ConfigurableResource):
+    """Feed URLs are untrusted: non-public addresses are refused unless their ``host:port`` is listed in
+    ``allowed_hosts`` (``AUDIO_ALLOWED_HOSTS``; by default the local sample index)."""
+
     max_audio_bytes: int = D.AUDIO_MAX_BYTES
-    audio_timeout_sec: float = D.AUDIO_TIMEOUT_SEC
-    max_transcript_bytes: int = 5_000_000
-    transcript_timeout_sec: float = 15.0
+    audio_timeout_sec: float = D.AUDIO_TIMEOUT_SEC  # the whole download, retries and redirects included
+    max_audio_minutes: float = D.AUDIO_MAX_MINUTES
+    max_transcript_bytes: int = D.TRANSCRIPT_MAX_BYTES
+    transcript_timeout_sec: float = 30.0
+    allowed_hosts: list[str] = []
+
+    def _policy(self, max_bytes: int, deadline_s: float, any_address: bool = False) -> FetchPolicy:
+        allowed = frozenset(h.strip().lower() for h in self.allowed_hosts if h.strip())
+        return FetchPolicy(max_bytes=max_bytes, deadline_s=deadline_s, allowed=allowed, any_address=any_address)
 
     def download_audio(self, url: str, dest: Path) -> Path:
-        return download(url, dest, max_bytes=self.max_audio_bytes, timeout=self.audio_timeout_sec)
+        return download(url, dest, self._policy(self.max_audio_bytes, self.audio_timeout_sec))
 
-    def transcript_text(self, url: str) -> str | None:
-        return fetch_text(url, max_bytes=self.max_transcript_bytes, timeout=self.transcript_timeout_sec)
+    def download_user_url(self, url: str, dest: Path) -> Path:
+        """A URL the user typed (``podcast-assets transcribe URL``): any address, same caps and deadline."""
+        return download(url, dest, self._policy(self.max_audio_bytes, self.audio_timeout_sec, any_address=True))
+
+    def transcript_text(self, url: str) -> tuple[str | None, str]:
+        return fetch_text(url, self._policy(self.max_transcript_bytes, self.transcript_timeout_sec))

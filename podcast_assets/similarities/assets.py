@@ -9,6 +9,7 @@ import pyarrow as pa
 from deltalake import write_deltalake
 
 from podcast_assets.common.delta_writes import update
+from podcast_assets.common.ids import sql_list
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
@@ -54,7 +55,7 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
         "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
         "embedding": [v.tolist() for v in vectors], "model": [embedder.model_name] * len(todo),
         "created_at": [now] * len(todo), "batch_id": [context.run_id] * len(todo)}, schema=VECTOR_SCHEMA), mode="append")
-    ids = ", ".join(f"'{e}'" for e in todo["episode_id"])
+    ids = sql_list(todo["episode_id"])  # checked ids only: the predicate is built from them
     read_at = pd.Timestamp(todo["created_at"].max()).isoformat()
     # a transcript replaced since we read it keeps analyzed = false and is embedded next time
     update(delta.uri("transcripts"), f"episode_id IN ({ids}) AND created_at <= '{read_at}'",

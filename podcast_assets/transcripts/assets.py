@@ -8,13 +8,14 @@ import dagster as dg
 import pyarrow as pa
 
 from podcast_assets.common.delta_writes import upsert
+from podcast_assets.common.ids import is_episode_id
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.audio import to_wav16k
-from podcast_assets.transcripts.fetch import AudioError, TransientAudioError
+from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, redact
 from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
@@ -56,6 +57,14 @@ def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, config: 
     return {k: v for k, v in docs[0].items() if k != "_id"}
 
 
+def episode_key(context: dg.AssetExecutionContext) -> str:
+    """The partition key, checked before it names a file or a query (only the sensor checked it before)."""
+    if not is_episode_id(context.partition_key):
+        raise dg.Failure(f"refused: partition key {context.partition_key[:80]!r} is not an episode id "
+                         "(letters, digits, - and _ only)", allow_retries=False)
+    return context.partition_key
+
+
 def _wav(files: DataDir, episode_id: str) -> Path:
     return files.folder("audio") / f"{episode_id}.wav"
 
@@ -81,11 +90,11 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
     try:
         feeds.download_audio(ep["audio_url"], raw)
         size = raw.stat().st_size
-        return size, to_wav16k(raw, _wav(files, episode_id))
+        return size, to_wav16k(raw, _wav(files, episode_id), feeds.max_audio_minutes)
     except AudioError as exc:
         _record(delta, _outcome_row(ep, episode_id, f"failed: {exc}"))
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {exc}",
-                         metadata={"audio_url": ep.get("audio_url", "")},
+                         metadata={"audio_url": redact(ep.get("audio_url", ""))},
                          allow_retries=isinstance(exc, TransientAudioError)) from None
     finally:
         raw.unlink(missing_ok=True)
@@ -97,12 +106,12 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
                   mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
     """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz; removed again once
     its transcript is committed (unless ``KEEP_WAV``)."""
-    episode_id = context.partition_key
+    episode_id = episode_key(context)
     ep = _episode(delta, mongo, episode_id, config)
     size, duration = fetch_wav(delta, files, feeds, episode_id, ep)
     context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
     return dg.MaterializeResult(metadata={"downloaded_bytes": size, "duration_sec": duration,
-                                          "wav": str(_wav(files, episode_id)), "audio_url": ep["audio_url"]})
+                                          "wav": str(_wav(files, episode_id)), "audio_url": redact(ep["audio_url"])})
 
 
 def _remove_wav(files: DataDir, wav: Path) -> None:
@@ -129,7 +138,7 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
                 kafka: KafkaResource) -> dg.MaterializeResult:
     """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
     Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``."""
-    episode_id = context.partition_key
+    episode_id = episode_key(context)
     ep = _episode(delta, mongo, episode_id, config)
     wav = _wav(files, episode_id)
     if not wav.exists():  # removed after an earlier transcript: fetch it again
@@ -137,8 +146,10 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
         fetch_wav(delta, files, feeds, episode_id, ep)
     publisher = None
     if whisper.use_publisher_transcript and ep.get("transcript_url"):
-        text = feeds.transcript_text(ep["transcript_url"])
+        text, why = feeds.transcript_text(ep["transcript_url"])
         publisher = (text, ep.get("transcript_type") or "") if text is not None else None
+        if text is None:
+            context.log.info(f"episode {episode_id}: publisher transcript not used ({why}); transcribing")
     pipeline = whisper.pipeline()
     row = _outcome_row(ep, episode_id, "transcribed")
     try:

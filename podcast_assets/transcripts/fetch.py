@@ -1,16 +1,23 @@
-"""Fetching what a feed points at: episode audio (streamed, capped, atomic) and publisher transcripts."""
+"""What a feed points at: episode audio (capped, within a deadline, atomic) and publisher transcripts.
+
+Both go through the guarded fetcher (``guarded_http.py``): the feed controls these URLs.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
-import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-import requests
-
-from podcast_assets.ingest.podcast_index import USER_AGENT
+from podcast_assets.transcripts.guarded_http import (
+    FetchError,
+    FetchPolicy,
+    Refused,
+    TransientFetchError,
+    fetch,
+    redact,
+)
 
 
 class AudioError(RuntimeError):
@@ -21,68 +28,37 @@ class TransientAudioError(AudioError):
     pass
 
 
-def download(url: str, dest: Path, *, max_bytes: int, timeout: float = 30.0, retries: int = 3,
-             backoff: float = 1.0) -> Path:
-    """Stream ``url`` to a temporary file next to ``dest`` and rename it into place when complete."""
-    scheme = urlparse(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise AudioError(f"refusing audio URL with scheme {scheme or 'none'!r}: only http and https")
+def download(url: str, dest: Path, policy: FetchPolicy) -> Path:
+    """``url`` streamed to a temporary file next to ``dest``, renamed into place when complete."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(retries + 1):
-        try:
-            return _download_once(url, dest, max_bytes, timeout)
-        except TransientAudioError:
-            if attempt == retries:
-                raise
-            time.sleep(backoff * 2 ** attempt)
-    raise AssertionError("unreachable")
-
-
-def _download_once(url: str, dest: Path, max_bytes: int, timeout: float) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            try:
-                resp = requests.get(url, stream=True, timeout=timeout, headers={"User-Agent": USER_AGENT})
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise TransientAudioError(f"cannot reach {url}: {type(exc).__name__}") from exc
-            with resp:
-                if resp.status_code in (429, 500, 502, 503, 504):
-                    raise TransientAudioError(f"{url} answered HTTP {resp.status_code}")
-                if resp.status_code >= 400:
-                    raise AudioError(f"dead audio URL {url}: HTTP {resp.status_code}")
-                declared = int(resp.headers.get("Content-Length") or 0)
-                if declared > max_bytes:
-                    raise AudioError(f"audio at {url} is {declared} bytes, over the cap of {max_bytes}")
-                size = 0
-                try:
-                    for block in resp.iter_content(1 << 16):
-                        size += len(block)
-                        if size > max_bytes:
-                            raise AudioError(f"audio at {url} exceeds the cap of {max_bytes} bytes")
-                        out.write(block)
-                except (requests.ConnectionError, requests.Timeout) as exc:
-                    raise TransientAudioError(f"download of {url} broke off: {type(exc).__name__}") from exc
+            fetch(url, out, policy)
         os.replace(tmp, dest)
         return dest
+    except Refused as exc:
+        raise AudioError(f"refused: {exc}") from None
+    except TransientFetchError as exc:
+        raise TransientAudioError(str(exc)) from None
+    except FetchError as exc:
+        raise AudioError(str(exc).replace("dead URL", "dead audio URL", 1)) from None
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def fetch_text(url: str, *, max_bytes: int, timeout: float = 15.0) -> str | None:
-    """A publisher transcript as text, read up to ``max_bytes``; None when it cannot be had (not fatal:
-    the episode is transcribed instead)."""
-    if urlparse(url).scheme.lower() not in ("http", "https"):
-        return None
+def fetch_text(url: str, policy: FetchPolicy) -> tuple[str | None, str]:
+    """A publisher transcript as text, or None and the reason it cannot be had (not fatal: the episode
+    is transcribed instead). A body over the cap is refused, not truncated into broken JSON or VTT."""
+    body = io.BytesIO()
     try:
-        with requests.get(url, stream=True, timeout=timeout, headers={"User-Agent": USER_AGENT}) as resp:
-            resp.raise_for_status()
-            body = bytearray()
-            for block in resp.iter_content(1 << 16):
-                body += block
-                if len(body) >= max_bytes:
-                    break
-            return bytes(body[:max_bytes]).decode(resp.encoding or "utf-8", errors="replace")
-    except requests.RequestException:
-        return None
+        fetch(url, body, policy)
+    except Refused as exc:
+        return None, f"refused: {exc}"
+    except FetchError as exc:
+        return None, str(exc)
+    return body.getvalue().decode("utf-8", errors="replace"), ""
+
+
+__all__ = ["AudioError", "TransientAudioError", "download", "fetch_text", "redact"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from podcast_assets.common.ids import is_episode_id
 from podcast_assets.common.kafka_offsets import json_object
 
 
@@ -11,6 +12,6 @@ def parse_episode_message(value: bytes | None) -> tuple[dict | None, str]:
     if doc is None:
         return None, problem
     episode_id = str(doc.get("episode_id") or "").strip()
-    if not episode_id or len(episode_id) > 64 or not episode_id.replace("-", "").replace("_", "").isalnum():
+    if not is_episode_id(episode_id):
         return None, f"missing or unusable episode_id {doc.get('episode_id')!r}"
     return {**doc, "episode_id": episode_id}, ""

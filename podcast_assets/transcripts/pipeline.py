@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from podcast_assets.transcripts.audio import read_wav16k
 from podcast_assets.transcripts.formats import TranscriptFormatError, parse_transcript
 from podcast_assets.transcripts.language import LanguageDetector, NotEnglishAudio
 from podcast_assets.transcripts.segments import SAMPLE_RATE, Transcript, clean_spacing
-from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions, load_audio
+from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions
 
 
 class TranscriptionPipeline:
@@ -21,7 +22,7 @@ class TranscriptionPipeline:
 
     def transcribe(self, wav: Path, publisher: tuple[str, str] | None = None, progress=None) -> Transcript:
         """Raises NotEnglishAudio for audio in another language (nothing is transcribed then)."""
-        audio = load_audio(wav)
+        audio = read_wav16k(wav)  # the one decode was to_wav16k's: language check and Whisper share this
         duration = round(len(audio) / SAMPLE_RATE, 2)
         language, probability = self.detector.detect(audio)
         if language != "en" or probability < self.min_english_probability:

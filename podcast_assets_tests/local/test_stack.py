@@ -1,6 +1,7 @@
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -66,3 +67,29 @@ def test_stack_refuses_a_port_taken_by_something_else(tmp_path):
         assert result.returncode == 1 and "is taken" in result.stderr
     finally:
         squatter.close()
+
+
+def test_a_reused_pid_is_not_ours_to_signal(tmp_path):
+    """``stack down`` signals a pid from its pid file only if that process still runs the service's command."""
+    from podcast_assets.local.stack import runs_command
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--port", "1234"])
+    try:
+        time.sleep(1)  # until the child has exec'd (before that, /proc shows the parent's command line)
+        assert runs_command(sleeper.pid, ["python", "-c", "import time; time.sleep(60)", "--port", "1234"])
+        assert not runs_command(sleeper.pid, ["nx-27017", "--data-dir", str(tmp_path), "-p", "1234"])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_the_local_index_keeps_no_headers_and_a_bounded_log(stack):
+    import requests
+
+    from podcast_assets.local.podcast_index_server import REQUEST_LOG
+
+    base = stack.settings.podcast_index_url
+    for _ in range(REQUEST_LOG + 5):
+        requests.get(f"{base}/podcasts/trending", headers={"X-Auth-Key": "k", "Authorization": "sig"}, timeout=5)
+    seen = requests.get(base.rsplit("/api/", 1)[0] + "/__requests", timeout=5).json()
+    assert len(seen) == REQUEST_LOG and all(set(r) == {"path"} for r in seen)
