@@ -5,9 +5,9 @@ import time
 
 import pytest
 
+from podcast_assets.transcripts.address_policy import FetchPolicy, non_public, redact
 from podcast_assets.transcripts.audio import to_wav16k
 from podcast_assets.transcripts.fetch import AudioError, download, fetch_text
-from podcast_assets.transcripts.address_policy import FetchPolicy, non_public, redact
 from podcast_assets_tests.transcripts.hostile import Servers
 
 
