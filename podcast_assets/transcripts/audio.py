@@ -32,7 +32,7 @@ def to_wav16k(src: Path, dest: Path, max_minutes: float = 240.0) -> float:
            "-protocol_whitelist", "file", "-format_whitelist", AUDIO_FORMATS, "-i", str(src), "-vn", "-sn", "-dn",
            "-t", f"{limit + 1:.3f}", "-ac", "1", "-ar", str(SAMPLE_RATE), "-sample_fmt", "s16", "-f", "wav", str(tmp)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max(600.0, limit))
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=max(600.0, limit))
         if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size <= 44:
             reason = (proc.stderr.strip().splitlines() or ["no audio stream"])[-1]
             raise AudioError(f"{src.name} is not decodable audio: {reason[:200]}")

@@ -64,6 +64,14 @@ def publisher(forbidden: str):
                     self.wfile.flush()
                     time.sleep(2)
                 return None
+            if path == "/slow-headers.mp3":  # the status line itself, a byte every 2 s
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(2)
+                return None
+            if path == "/bad-length.mp3":  # a Content-Length that is not a number
+                return self._send(200, REAL_MP3.read_bytes(), {"Content-Length": "lots", "Connection": "close"})
             if path == "/huge.mp3":  # no declared length, more than the cap
                 self.send_response(200)
                 self.end_headers()

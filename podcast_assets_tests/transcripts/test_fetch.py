@@ -5,9 +5,9 @@ import time
 
 import pytest
 
+from podcast_assets.transcripts.address_policy import FetchPolicy, non_public, redact
 from podcast_assets.transcripts.audio import to_wav16k
 from podcast_assets.transcripts.fetch import AudioError, download, fetch_text
-from podcast_assets.transcripts.guarded_http import FetchPolicy, non_public, redact
 from podcast_assets_tests.transcripts.hostile import Servers
 
 
@@ -58,6 +58,25 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(servers, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline_too(servers, tmp_path):
+    start = time.monotonic()
+    with pytest.raises(AudioError, match="took longer than the 3 s deadline"):
+        download(servers.url("/slow-headers.mp3"), tmp_path / "x.mp3", policy(servers, deadline_s=3))
+    assert time.monotonic() - start < 3 + 5
+
+
+@pytest.mark.parametrize("url", ["http://[::1/a.mp3", "http://127.0.0.1:99999/a.mp3", f"http://{'a' * 64}.com/a.mp3",
+                                 "http://例え.jp/a.mp3", "http://a..b/a.mp3"])
+def test_malformed_urls_fail_in_one_line(tmp_path, url):
+    with pytest.raises(AudioError):  # an AudioError with its reason, never a ValueError or UnicodeError traceback
+        download(url, tmp_path / "x.mp3", FetchPolicy(max_bytes=100, deadline_s=3, retries=0))
+
+
+def test_an_unusable_content_length_is_ignored_and_the_bytes_counted(servers, tmp_path):
+    raw = download(servers.url("/bad-length.mp3"), tmp_path / "x.mp3", policy(servers))
+    assert raw.stat().st_size > 100_000
+
+
 def test_an_oversize_body_is_cut_off_at_the_cap(servers, tmp_path):
     with pytest.raises(AudioError, match="exceeds the cap of 1000000 bytes"):
         download(servers.url("/huge.mp3"), tmp_path / "x.mp3", policy(servers, max_bytes=1_000_000))
@@ -93,6 +112,7 @@ def test_address_kinds():
     assert non_public("10.0.0.5") == "private" and non_public("169.254.169.254") == "link-local"
     assert non_public("::ffff:127.0.0.1") == "loopback" and non_public("0.0.0.0") == "unspecified"
     assert non_public("100.64.0.1") == "non-public" and non_public("93.184.216.34") is None
+    assert non_public("2002:7f00:1::1") == "loopback"  # 6to4 of 127.0.0.1
 
 
 def test_unreachable_host_is_a_transient_failure(tmp_path):
