@@ -145,8 +145,18 @@ def watch(settings: Settings, instance: dg.DagsterInstance, timeout_s: float, lo
     """Print each stage's progress until the graph is complete (True) or ``timeout_s`` passes (False)."""
     graph, shown, told, start = GraphWatch(settings, instance), {}, set(), time.monotonic()
     while True:
-        stages, failures = graph.stages()
         elapsed = time.monotonic() - start
+        try:
+            stages, failures = graph.stages()
+        except Exception as exc:  # a table mid-write, a service restarting: say so once, look again
+            problem = f"{type(exc).__name__}: {str(exc)[:120]}"
+            if shown.get("problem") != problem:
+                log(f"  [{elapsed:>5.0f}s] progress not readable right now ({problem})")
+                shown["problem"] = problem
+            if elapsed > timeout_s:
+                return False
+            time.sleep(poll_s)
+            continue
         for stage in stages:
             text = f"{stage.line}{'  (done)' if stage.done else ''}"
             if shown.get(stage.name) != text:

@@ -31,13 +31,10 @@ def test_auth_headers_are_the_documented_signature():
 def test_server_verifies_the_headers_it_receives(settings):
     control(settings, reset=True)
     feeds = client(settings).trending(5)
-    assert len(feeds) == 5
+    assert len(feeds) == 5  # the server checked the client's key, date window and signature, and let it in
     base = settings.podcast_index_url.rsplit("/api/", 1)[0]
-    seen = requests.get(f"{base}/__requests", timeout=5).json()[-1]["headers"]
-    expected = hashlib.sha1((settings.PODCAST_INDEX_API_KEY + settings.PODCAST_INDEX_API_SECRET
-                             + seen["X-Auth-Date"]).encode()).hexdigest()
-    assert seen["Authorization"] == expected
-    assert abs(int(seen["X-Auth-Date"]) - time.time()) < 60
+    # the server's request log holds paths only: the headers carry the key and the signature
+    assert requests.get(f"{base}/__requests", timeout=5).json()[-1] == {"path": "/podcasts/trending"}
     # the same request unsigned, or from a generic library agent, is refused
     assert requests.get(f"{settings.podcast_index_url}/podcasts/trending", timeout=5).status_code == 403
     stale = auth_headers(settings.PODCAST_INDEX_API_KEY, settings.PODCAST_INDEX_API_SECRET, now=time.time() - 600)
