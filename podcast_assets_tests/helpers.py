@@ -6,6 +6,7 @@ import json
 
 import requests
 
+from podcast_assets.local.daemon import stop_process_group  # noqa: F401 - the tests stop dagster dev with it
 from podcast_assets.local.podcast_index_server import CATALOG_DIR
 from podcast_assets.resources.factory import build_resources
 from podcast_assets.resources.kafka import KafkaResource
@@ -41,16 +42,3 @@ def env_for(settings) -> dict[str, str]:
     values = {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)
               if f.name != "from_environment"}
     return {**os.environ, **values}
-
-
-def stop_process_group(proc, timeout: float = 60) -> None:
-    """SIGTERM a process started with ``start_new_session=True`` and its children; SIGKILL if they linger."""
-    import os
-    import signal
-    import subprocess
-
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)

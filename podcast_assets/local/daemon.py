@@ -33,16 +33,23 @@ def start_daemon(log_file: Path, module: str = "podcast_assets.definitions") -> 
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def stop_process_group(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """SIGTERM a process started with ``start_new_session=True`` and everything it started; SIGKILL
+    what lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
 def stop_daemon(proc: subprocess.Popen, instance, timeout: float = 60) -> None:
-    """SIGTERM the daemon and what it started, SIGKILL what lingers, and forget its heartbeats (so the
-    next demo does not take a stopped daemon for a running one)."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+    """Stop the daemon and what it started, and forget its heartbeats (so the next demo does not take a
+    stopped daemon for a running one)."""
+    stop_process_group(proc, timeout)
     instance.wipe_daemon_heartbeats()

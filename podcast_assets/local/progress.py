@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from podcast_assets.recommendations.sensors import latest_storage_id
 from podcast_assets.settings import Settings
 
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -37,8 +38,7 @@ class GraphWatch:
         self.delta, self.mongo, self.kafka, self.model = r["delta"], r["mongo"], r["kafka"], r["embedder"].model_name
 
     def latest(self, asset: str) -> int:
-        records = self.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
-        return records[0].storage_id if records else 0
+        return latest_storage_id(self.instance, asset) or 0
 
     def latest_metadata(self, asset: str) -> dict:
         records = self.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
