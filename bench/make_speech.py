@@ -1,15 +1,20 @@
-"""The transcription bench's input: 15+ minutes of English speech from several voices, with its text.
+"""The transcription bench's inputs: English speech from several voices, each with its text.
 
 The sample catalog's clips are 30 s of one voice each; a real episode is long and has several
-speakers. This builds a conversation from the catalog's English scripts, sentence by sentence, each
-sentence in the next of four espeak-ng voices, the scripts read twice (the second time in other
-voices and at another pace), and writes it as mono 16 kHz MP3 (32 kbit/s) beside its reference text:
-``bench/data/speech-multivoice.mp3`` and ``.txt``. Needs espeak-ng (Debian package). Nothing in it was
-used to tune the transcriber. Run once: ``.venv/bin/python bench/make_speech.py``.
+speakers. Two recordings, sentence by sentence, each sentence in the next of four espeak-ng voices,
+written as mono 16 kHz MP3 (32 kbit/s) beside its reference text:
+- ``bench/data/speech-multivoice``: the report set (15.7 min). The catalog's English scripts read
+  twice (the second time in other voices and at another pace). Nothing was tuned on it.
+- ``bench/data/speech-tuning``: the tuning set (about 7 min). Other text (plain-prose sentences of the
+  Python documentation shipped with the interpreter, ``pydoc_data``), other voices. Settings such as
+  the batch size and chunk length were chosen on this one only.
+Needs espeak-ng (Debian package). Run once: ``.venv/bin/python bench/make_speech.py [--set tuning]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import random
 import re
 import subprocess
 import sys
@@ -22,23 +27,49 @@ import imageio_ffmpeg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from catalog_scripts import TOPICS
 
-OUT = Path(__file__).parent / "data" / "speech-multivoice"
-VOICES = ("en-us+m3", "en-gb+f2", "en-us+f4", "en-gb-scotland+m1")
-PACES = (150, 132)  # words per minute, one per reading
+DATA = Path(__file__).parent / "data"
 
 
-def sentences() -> list[str]:
+def catalog_sentences() -> list[str]:
     scripts = [script for shows in TOPICS.values() for _, _, script in shows]
     return [s.strip() for script in scripts for s in re.split(r"(?<=[.!?])\s+", script) if s.strip()]
 
 
+def docs_sentences(words: int = 1000) -> list[str]:
+    """Plain-prose sentences (letters and punctuation only, 8-30 words) of the Python documentation,
+    a fixed random draw until ``words`` words."""
+    from pydoc_data.topics import topics
+
+    text = re.sub(r"\s+", " ", " ".join(topics[k] for k in sorted(topics)))
+    prose = [s for s in re.split(r"(?<=[.!?])\s+", text)
+             if re.fullmatch(r"[A-Z][A-Za-z ,;'-]+[.]", s) and 8 <= len(s.split()) <= 30]
+    random.Random(16).shuffle(prose)
+    out, n = [], 0
+    while n < words:
+        out.append(prose[len(out)])
+        n += len(out[-1].split())
+    return out
+
+
+# name: (sentences, voices, paces in words per minute, one reading per pace)
+SETS = {
+    "multivoice": (catalog_sentences, ("en-us+m3", "en-gb+f2", "en-us+f4", "en-gb-scotland+m1"), (150, 132)),
+    "tuning": (docs_sentences, ("en-us+m1", "en-gb+f3", "en-us+f2", "en-gb-x-rp+m4"), (145,)),
+}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--set", choices=sorted(SETS), default="multivoice")
+    args = parser.parse_args()
+    make_sentences, voices, paces = SETS[args.set]
+    out = DATA / f"speech-{args.set}"
     said, pcm = [], b""
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "s.wav"
-        for reading, pace in enumerate(PACES):
-            for i, text in enumerate(sentences()):
-                voice = VOICES[(i + reading) % len(VOICES)]
+        for reading, pace in enumerate(paces):
+            for i, text in enumerate(make_sentences()):
+                voice = voices[(i + reading) % len(voices)]
                 subprocess.run(["espeak-ng", "-v", voice, "-s", str(pace), "-w", str(wav), text], check=True)
                 with wave.open(str(wav), "rb") as w:
                     rate = w.getframerate()
@@ -48,13 +79,13 @@ def main() -> None:
         with wave.open(str(joined), "wb") as w:
             w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
             w.writeframes(pcm)
-        OUT.parent.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(joined), "-ac", "1",
-                        "-ar", "16000", "-b:a", "32k", str(OUT.with_suffix(".mp3"))], check=True)
-    OUT.with_suffix(".txt").write_text(" ".join(said) + "\n")
+                        "-ar", "16000", "-b:a", "32k", str(out.with_suffix(".mp3"))], check=True)
+    out.with_suffix(".txt").write_text(" ".join(said) + "\n")
     seconds = len(pcm) / 2 / rate
-    print(f"{len(said)} sentences, {len(VOICES)} voices, {seconds / 60:.1f} min -> {OUT.with_suffix('.mp3')} "
-          f"({OUT.with_suffix('.mp3').stat().st_size / 1e6:.1f} MB)")
+    print(f"{len(said)} sentences, {len(voices)} voices, {seconds / 60:.1f} min -> {out.with_suffix('.mp3')} "
+          f"({out.with_suffix('.mp3').stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

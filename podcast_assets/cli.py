@@ -28,6 +28,8 @@ def _stack(args) -> int:
 
 
 def _transcribe(args) -> int:
+    """Each source in turn with the models loaded once; the exit code is the worst of them (2 unreadable,
+    3 not English). With ``--json``, one JSON object per source, one per line."""
     import json
     import tempfile
     from pathlib import Path
@@ -38,36 +40,41 @@ def _transcribe(args) -> int:
     from podcast_assets.transcripts.language import NotEnglishAudio
 
     resources = resources_outside_runs(settings_from_env(), "whisper", "feeds")
-    service = resources["whisper"].pipeline()
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            source = Path(args.source)
-            if "://" in args.source:  # the user's own URL: any address (feed URLs are held to the policy)
-                source = resources["feeds"].download_user_url(args.source, Path(tmp) / "download")
-            elif not source.is_file():
-                print(f"error: no such file {args.source}", file=sys.stderr)
-                return 2
-            wav = Path(tmp) / "audio.wav"
-            to_wav16k(source, wav, resources["feeds"].max_audio_minutes)
-            result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
-        except AudioError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except NotEnglishAudio as exc:
+    service, worst = resources["whisper"].pipeline(alone=True), 0
+    try:
+        for source_arg in args.sources:
+            with tempfile.TemporaryDirectory() as tmp:
+                try:
+                    source = Path(source_arg)
+                    if "://" in source_arg:  # the user's own URL: any address (feed URLs are held to the policy)
+                        source = resources["feeds"].download_user_url(source_arg, Path(tmp) / "download")
+                    elif not source.is_file():
+                        raise AudioError(f"no such file {source_arg}")
+                    wav = Path(tmp) / "audio.wav"
+                    to_wav16k(source, wav, resources["feeds"].max_audio_minutes)
+                    result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
+                except AudioError as exc:
+                    print(f"error: {exc}", file=sys.stderr)  # the message names the file
+                    worst = max(worst, 2)
+                    continue
+                except NotEnglishAudio as exc:
+                    if args.json:
+                        print(json.dumps({"source": source_arg, "language": exc.language,
+                                          "language_probability": exc.probability, "duration": None, "text": "",
+                                          "segments": [], "skipped": str(exc)}))
+                    else:
+                        print(f"skipped: {exc}", file=sys.stderr)
+                    worst = max(worst, 3)
+                    continue
             if args.json:
-                print(json.dumps({"language": exc.language, "language_probability": exc.probability,
-                                  "duration": None, "text": "", "segments": [], "skipped": str(exc)}))
+                print(json.dumps({"source": source_arg, **result.as_dict()}), flush=True)
             else:
-                print(f"skipped: {exc}", file=sys.stderr)
-            return 3
-        finally:
-            service.close()
-    if args.json:
-        print(json.dumps(result.as_dict()))
-    else:
-        print(f"# {result.language} (p={result.language_probability:.2f}), {result.duration:.1f} s, {result.model}")
-        print(result.text)
-    return 0
+                print(f"# {source_arg}: {result.language} (p={result.language_probability:.2f}), "
+                      f"{result.duration:.1f} s, {result.model}")
+                print(result.text)
+    finally:
+        service.close()
+    return worst
 
 
 def _similar(args) -> int:
@@ -198,8 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=30, metavar="MINUTES",
                       help="give up (exit 1) if the graph is not complete by then (default 30)")
     demo.set_defaults(func=_demo)
-    tr = sub.add_parser("transcribe", help="transcribe an audio file or URL with the pipeline's own code path")
-    tr.add_argument("source", metavar="FILE_OR_URL")
+    tr = sub.add_parser("transcribe", help="transcribe audio files or URLs with the pipeline's own code path "
+                                           "(the models loaded once for all of them)")
+    tr.add_argument("sources", metavar="FILE_OR_URL", nargs="+")
     tr.add_argument("--json", action="store_true", help="print language, probability, duration, text, segments")
     tr.set_defaults(func=_transcribe)
     sim = sub.add_parser("similar", help="an episode's nearest episodes by what they say")

@@ -57,9 +57,11 @@ class Settings:
     WHISPER_MODEL: str = "tiny.en"
     LANGUAGE_MODEL: str = "base"
     WHISPER_COMPUTE_TYPE: str = "int8"
-    WHISPER_BEAM_SIZE: int = 5
-    CHUNK_MINUTES: float = 6.0
-    TRANSCRIBE_WORKERS: int = 0  # 0 = fit the machine's cores
+    WHISPER_BEAM_SIZE: int = 1  # greedy: bench/tune_transcribe.py (beam 5: WER -0.018, 25% slower)
+    WHISPER_BATCH_SIZE: int = 16  # 30 s pieces encoded and decoded together
+    WHISPER_THREADS: int = 0  # 0 = the cores this process may use, shared by TRANSCRIPTION_RUNS runs
+    TRANSCRIPTION_RUNS: int = 2  # transcription runs at a time (the run queue's limit in dagster.yaml)
+    TRANSCRIBE_BATCH: int = 8  # at most this many pending episodes per transcription run (models loaded once)
     USE_PUBLISHER_TRANSCRIPT: bool = True
     MIN_ENGLISH_PROBABILITY: float = 0.5
     # embeddings and KNN

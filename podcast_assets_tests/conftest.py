@@ -86,17 +86,29 @@ def ingested(stack, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def transcribed(ingested):
-    """Every ingested episode through episode_audio and transcripts (real models), one partition at a time."""
+    """Every ingested episode through episode_audio and transcripts (real models): the episodes of the
+    first two shows alone, one run each, as one new episode goes; the rest in one run over their range of
+    partitions, as a batch of pending episodes goes (its broken episode among them). ``results`` maps
+    each episode to the result of the run that had it."""
     import dagster as dg
     from deltalake import DeltaTable
 
     from podcast_assets.transcripts.assets import episode_audio, transcripts
-    from podcast_assets_tests.helpers import resources_for
+    from podcast_assets.transcripts.sensors import RANGE_END, RANGE_START
+    from podcast_assets_tests.helpers import catalog, resources_for
 
     instance = dg.DagsterInstance.ephemeral()
     ids = list(DeltaTable(ingested.delta_path("episodes")).to_pandas()["episode_id"])
-    instance.add_dynamic_partitions("episodes", ids)
+    titles = {str(e["id"]): e["feedTitle"] for e in catalog()["episodes"]}
+    alone = [eid for eid in ids if titles[eid] in ALONE]
+    batch = [eid for eid in ids if eid not in alone]
+    instance.add_dynamic_partitions("episodes", alone + batch)  # a range is the partitions added together
     resources = resources_for(ingested)
     results = {eid: dg.materialize([episode_audio, transcripts], partition_key=eid, instance=instance,
-                                   resources=resources, raise_on_error=False) for eid in ids}
-    return ingested, instance, resources, results
+                                   resources=resources, raise_on_error=False) for eid in alone}
+    together = dg.materialize([episode_audio, transcripts], instance=instance, resources=resources,
+                              tags={RANGE_START: batch[0], RANGE_END: batch[-1]}, raise_on_error=False)
+    return ingested, instance, resources, {**results, **dict.fromkeys(batch, together)}
+
+
+ALONE = ("Deep Space Dispatch", "Night Sky Notes")  # a broken episode and a publisher transcript, one run each

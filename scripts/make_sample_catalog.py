@@ -16,7 +16,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).parent))
-from catalog_scripts import SPANISH, SPANISH_2, TOPICS
+from catalog_scripts import LONG, LONG_VOICES, SPANISH, SPANISH_2, TOPICS
 
 OUT = Path(__file__).resolve().parents[1] / "podcast_assets" / "local" / "sample_catalog"
 BASE = "{BASE}"  # replaced by the local server with its own address
@@ -35,6 +35,29 @@ def speak(text: str, name: str, voice: str = "en-us+m3") -> tuple[int, float]:
     hms = probe.stderr.split("Duration: ")[1].split(",")[0]
     h, m, s = hms.split(":")
     return mp3.stat().st_size, int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def speak_turns(turns: list[tuple[str, str]], name: str, pace: int = 110) -> tuple[int, float]:
+    """A conversation: each turn in its speaker's voice, half a second between turns, as mono 16 kHz MP3
+    at 16 kbit/s (a 10-minute episode stays near 1.2 MB)."""
+    import wave
+
+    mp3 = OUT / "audio" / f"{name}.mp3"
+    pcm, rate = b"", 22050
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "turn.wav"
+        for speaker, text in turns:
+            subprocess.run(["espeak-ng", "-v", LONG_VOICES[speaker], "-s", str(pace), "-w", str(wav), text], check=True)
+            with wave.open(str(wav), "rb") as w:
+                rate = w.getframerate()
+                pcm += w.readframes(w.getnframes()) + b"\0\0" * (rate // 2)
+        joined = Path(tmp) / "all.wav"
+        with wave.open(str(joined), "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+            w.writeframes(pcm)
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(joined),
+                        "-ac", "1", "-ar", "16000", "-b:a", "16k", str(mp3)], check=True)
+    return mp3.stat().st_size, len(pcm) / 2 / rate
 
 
 def vtt(text: str, duration: float) -> str:
@@ -124,6 +147,14 @@ def main() -> None:
     for show, topic, title, audio, enc, etype in broken:
         f = feed(fid, show, "en", topic, score, "A show with a problem.")
         episodes.append(episode(eid, f, title, audio, "", T0 - 9000, etype=etype, enc_type=enc, size=1000))
+        feeds.append(f)
+        fid, eid, score = fid + 1, eid + 10, score - 3
+    # two real-length episodes: 10+ minutes, three voices in turns (the long-audio path of real shows)
+    for topic, (show, title, turns) in LONG.items():
+        f = feed(fid, show, "en", topic, score, f"A long conversation about {topic}.")
+        size, dur = speak_turns(turns, f"{fid}-{eid}")
+        script = " ".join(text for _, text in turns)
+        episodes.append(episode(eid, f, title, f"{fid}-{eid}.mp3", script, T0 - 5400, size=size, duration=dur))
         feeds.append(f)
         fid, eid, score = fid + 1, eid + 10, score - 3
     (OUT / "audio" / "not-really-audio.mp3").write_text("<html><body>This is not audio.</body></html>\n" * 20)

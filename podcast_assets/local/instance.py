@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from podcast_assets.settings import DEFAULTS
+
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
 {MARK} (podcast_assets/local/instance.py), version 4; edit freely (then remove this line to keep it).
@@ -32,7 +34,7 @@ concurrency:
     tag_concurrency_limits:
       - key: podcast_assets/queue
         value: transcription
-        limit: 2
+        limit: {DEFAULTS.TRANSCRIPTION_RUNS}
   pools:
     # a pool holds runs that write one table (user_events_raw): one at a time, the others queue
     granularity: run

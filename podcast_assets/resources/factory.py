@@ -63,7 +63,8 @@ def build_resources(s: Settings) -> dict:
                                      allowed_hosts=s.audio_allowed_hosts),
         "whisper": WhisperResource(
             model=s.WHISPER_MODEL, language_model=s.LANGUAGE_MODEL, compute_type=s.WHISPER_COMPUTE_TYPE,
-            beam_size=s.WHISPER_BEAM_SIZE, chunk_minutes=s.CHUNK_MINUTES, workers=s.TRANSCRIBE_WORKERS,
+            beam_size=s.WHISPER_BEAM_SIZE, batch_size=s.WHISPER_BATCH_SIZE,
+            threads=s.WHISPER_THREADS, transcription_runs=s.TRANSCRIPTION_RUNS, episodes_per_run=s.TRANSCRIBE_BATCH,
             min_english_probability=s.MIN_ENGLISH_PROBABILITY, use_publisher_transcript=s.USE_PUBLISHER_TRANSCRIPT,
             cache_dir=str(s.data_dir / "models")),
         "embedder": EmbedderResource(

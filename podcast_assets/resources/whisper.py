@@ -7,7 +7,7 @@ import dagster as dg
 from podcast_assets.resources.bundled_models import whisper_model_path
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.transcripts.pipeline import TranscriptionPipeline
-from podcast_assets.transcripts.whisper import WhisperOptions
+from podcast_assets.transcripts.whisper import WhisperOptions, available_cores
 
 
 class WhisperResource(dg.ConfigurableResource):
@@ -15,17 +15,28 @@ class WhisperResource(dg.ConfigurableResource):
     language_model: str = D.LANGUAGE_MODEL
     compute_type: str = D.WHISPER_COMPUTE_TYPE
     beam_size: int = D.WHISPER_BEAM_SIZE
-    chunk_minutes: float = D.CHUNK_MINUTES
-    workers: int = D.TRANSCRIBE_WORKERS  # 0 = one per core
+    batch_size: int = D.WHISPER_BATCH_SIZE
+    threads: int = D.WHISPER_THREADS  # 0 = available cores / transcription_runs (all of them when alone)
+    transcription_runs: int = D.TRANSCRIPTION_RUNS  # runs that may transcribe at once on this machine
+    episodes_per_run: int = D.TRANSCRIBE_BATCH  # pending episodes one run takes (models loaded once)
     min_english_probability: float = D.MIN_ENGLISH_PROBABILITY
     use_publisher_transcript: bool = D.USE_PUBLISHER_TRANSCRIPT
     cache_dir: str  # where the multilingual model is assembled from its two bundled parts
 
-    def pipeline(self) -> TranscriptionPipeline:
+    def thread_count(self, alone: bool = False) -> int:
+        """Threads per run: the runs the queue lets transcribe together share the cores, none oversubscribed."""
+        if self.threads > 0:
+            return self.threads
+        return max(1, available_cores() // (1 if alone else max(1, self.transcription_runs)))
+
+    def pipeline(self, alone: bool = False) -> TranscriptionPipeline:
+        """``alone``: the only transcription on the machine (the CLI), so all cores are its own."""
         from pathlib import Path
 
         cache = Path(self.cache_dir)
+        threads = self.thread_count(alone)
         options = WhisperOptions(whisper_model_path(self.model, cache), compute_type=self.compute_type,
-                                 beam_size=self.beam_size, chunk_sec=self.chunk_minutes * 60, workers=self.workers)
+                                 beam_size=self.beam_size, batch_size=self.batch_size,
+                                 threads=threads)
         return TranscriptionPipeline(options, whisper_model_path(self.language_model, cache), self.model,
-                                     self.compute_type, self.min_english_probability)
+                                     self.compute_type, self.min_english_probability, threads)

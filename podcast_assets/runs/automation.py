@@ -13,3 +13,10 @@ A = dg.AutomationCondition
 
 NEVER_MATERIALISED = (A.missing() & ~A.in_progress() & ~A.execution_failed()
                       & ~A.any_deps_missing() & ~A.any_deps_in_progress()).with_label("never materialised")
+
+# ``eager()`` forgets a parent update that lands on the same tick as the asset's own materialisation
+# (its reset, "handled", includes ``newly_updated``): a transcript committed while the embedding run
+# that started before it was finishing was never embedded, and had no neighbours. Here only a new
+# request resets the trigger, so an update during a run asks for one more run once it ends.
+PARENT_UPDATES = ((A.newly_missing() | A.any_deps_updated()).since(A.newly_requested() | A.initial_evaluation())
+                  & ~A.in_progress()).with_label("any parent updated since the last request")

@@ -25,6 +25,12 @@ def _first_line(message: str | None) -> str:
     return re.sub(r"^[\w.]*Failure: ", "", line)[:300]
 
 
+def _partitions(tags) -> str:
+    """The run's partition, or its range of partitions as ``first..last``."""
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    return tags.get("dagster/partition") or (f"{start}..{end}" if start and end else "")
+
+
 @dg.run_failure_sensor(name="run_failure_sensor", default_status=dg.DefaultSensorStatus.RUNNING,
                        minimum_interval_seconds=15)
 def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
@@ -35,6 +41,6 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) 
     run = context.dagster_run
     row = {"run_id": run.run_id, "job_name": run.job_name, "failed_at": dt.datetime.now(dt.UTC),
            "reason": "; ".join(reasons) or (context.failure_event.message or "")[:500],
-           "steps": ",".join(e.step_key for e in steps), "partition": run.tags.get("dagster/partition", "")}
+           "steps": ",".join(e.step_key for e in steps), "partition": _partitions(run.tags)}
     upsert(delta.uri("run_failures"), pa.Table.from_pylist([row], RUN_FAILURES), "run_id")
     context.log.info(f"run {run.run_id} of {run.job_name} failed: {row['reason'][:200]}")

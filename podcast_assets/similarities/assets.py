@@ -14,6 +14,7 @@ from podcast_assets.common.previews import markdown_preview
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.engines import KnnEngine
+from podcast_assets.runs.automation import PARENT_UPDATES
 from podcast_assets.similarities.neighbours import neighbour_rows, split_new_and_history
 
 VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), ("embedding", pa.list_(pa.float32())),
@@ -21,11 +22,14 @@ VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), (
 
 
 # every new transcript: its partition updated is enough (other episodes' partitions may be missing,
-# failed or still being transcribed; each is embedded when it lands)
-NEW_TRANSCRIPTS = (dg.AutomationCondition.eager()
-                   .without(~dg.AutomationCondition.any_deps_missing())
-                   .without(~dg.AutomationCondition.any_deps_in_progress())
-                   .with_label("eager, whatever other episodes are doing"))
+# failed or still being transcribed; each is embedded when it lands), and none is lost to a run that
+# was ending as it landed (runs/automation.py)
+NEW_TRANSCRIPTS = PARENT_UPDATES.with_label("any transcript updated since the last request")
+NEW_VECTORS = (PARENT_UPDATES & ~dg.AutomationCondition.any_deps_missing()
+               & ~dg.AutomationCondition.any_deps_in_progress()).with_label("new vectors, the embedding run done")
+
+
+MAX_SWEEPS = 5  # a run looks for newly committed transcripts this many times at most
 
 
 class EmbeddingConfig(dg.Config):
@@ -38,30 +42,38 @@ class EmbeddingConfig(dg.Config):
 def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
                        delta: DeltaTables) -> dg.MaterializeResult:
     """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
-    to Delta ``vectors``; the transcripts are marked ``analyzed`` only after the vectors commit."""
-    t = delta.pandas("transcripts", ["episode_id", "transcript", "date", "status", "analyzed", "created_at"])
-    todo = t[t["status"] == "transcribed"]
-    if not config.recompute_all:
-        todo = todo[~todo["analyzed"].fillna(False).astype(bool)]
-    if config.batch_date:
-        todo = todo[todo["date"] == config.batch_date]
-    if todo.empty:
+    to Delta ``vectors``; the transcripts are marked ``analyzed`` only after the vectors commit. Transcripts
+    committed while the run works are embedded by it too (it looks again until none is pending)."""
+    embedded, dims, sweep = 0, 0, config
+    for _ in range(MAX_SWEEPS):
+        t = delta.pandas("transcripts", ["episode_id", "transcript", "date", "status", "analyzed", "created_at"])
+        todo = t[t["status"] == "transcribed"]
+        if not sweep.recompute_all:
+            todo = todo[~todo["analyzed"].fillna(False).astype(bool)]
+        if sweep.batch_date:
+            todo = todo[todo["date"] == sweep.batch_date]
+        if todo.empty:
+            break
+        context.log.info(f"embedding {len(todo)} transcripts with {embedder.model_name}")
+        vectors = embedder.embedder().embed(todo["transcript"].tolist())
+        now = dt.datetime.now(dt.UTC)
+        write_deltalake(delta.uri("vectors"), pa.table({
+            "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
+            "embedding": [v.tolist() for v in vectors], "model": [embedder.model_name] * len(todo),
+            "created_at": [now] * len(todo), "batch_id": [context.run_id] * len(todo)}, schema=VECTOR_SCHEMA),
+            mode="append")
+        ids = sql_list(todo["episode_id"])  # checked ids only: the predicate is built from them
+        read_at = pd.Timestamp(todo["created_at"].max()).isoformat()
+        # a transcript replaced since we read it keeps analyzed = false and is embedded next time
+        update(delta.uri("transcripts"), f"episode_id IN ({ids}) AND created_at <= '{read_at}'",
+               {"analyzed": "true", "analyzed_at": f"'{now.isoformat()}'"})
+        embedded, dims = embedded + len(todo), int(vectors.shape[1])
+        sweep = EmbeddingConfig(batch_date=config.batch_date)  # then only what is still pending
+    if not embedded:
         context.log.info("no transcripts to analyse")
         return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": ""})
-    context.log.info(f"embedding {len(todo)} transcripts with {embedder.model_name}")
-    vectors = embedder.embedder().embed(todo["transcript"].tolist())
-    now = dt.datetime.now(dt.UTC)
-    write_deltalake(delta.uri("vectors"), pa.table({
-        "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
-        "embedding": [v.tolist() for v in vectors], "model": [embedder.model_name] * len(todo),
-        "created_at": [now] * len(todo), "batch_id": [context.run_id] * len(todo)}, schema=VECTOR_SCHEMA), mode="append")
-    ids = sql_list(todo["episode_id"])  # checked ids only: the predicate is built from them
-    read_at = pd.Timestamp(todo["created_at"].max()).isoformat()
-    # a transcript replaced since we read it keeps analyzed = false and is embedded next time
-    update(delta.uri("transcripts"), f"episode_id IN ({ids}) AND created_at <= '{read_at}'",
-           {"analyzed": "true", "analyzed_at": f"'{now.isoformat()}'"})
-    return dg.MaterializeResult(metadata={"embedded": len(todo), "batch_id": context.run_id,
-                                          "dimensions": int(vectors.shape[1]), "model": embedder.model_name})
+    return dg.MaterializeResult(metadata={"embedded": embedded, "batch_id": context.run_id,
+                                          "dimensions": dims, "model": embedder.model_name})
 
 
 def _watermark(context: dg.AssetExecutionContext) -> pd.Timestamp | None:
@@ -81,7 +93,7 @@ class SimilarityConfig(dg.Config):
 
 
 @dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
-          kinds={"mongodb", "spark"}, automation_condition=dg.AutomationCondition.eager(), metadata={
+          kinds={"mongodb", "spark"}, automation_condition=NEW_VECTORS, metadata={
               "mongo_collection": "similarities", "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
               # an episode compared again gets its new top-K instead of it beside the old pairs
               "mongo_replace_by": ["new_episode_id", "model"],

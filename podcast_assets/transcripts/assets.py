@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -36,15 +37,20 @@ TRANSIENT = dg.RetryPolicy(max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTI
 
 
 class EpisodeConfig(dg.Config):
-    episode_json: str = ""  # the episode-metadata message; empty: look the episode up in Delta / MongoDB
+    # the episode-metadata message (or, for a run of several episodes, a JSON list of them); empty: look
+    # each episode up in Delta / MongoDB
+    episode_json: str = ""
 
 
-def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, config: EpisodeConfig) -> dict:
+def _messages(config: EpisodeConfig) -> dict[str, dict]:
+    docs = json.loads(config.episode_json) if config.episode_json else []
+    return {str(d.get("episode_id")): d for d in (docs if isinstance(docs, list) else [docs]) if isinstance(d, dict)}
+
+
+def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, messages: dict[str, dict]) -> dict:
     """The message the sensor passed, else the Delta ``episodes`` table, else the Mongo catalog."""
-    if config.episode_json:
-        doc = json.loads(config.episode_json)
-        if str(doc.get("episode_id")) == episode_id:
-            return doc
+    if episode_id in messages:
+        return messages[episode_id]
     rows = delta.arrow("episodes", filters=[("episode_id", "=", episode_id)])
     if rows is not None and rows.num_rows:
         return rows.to_pylist()[-1]
@@ -57,12 +63,40 @@ def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, config: 
     return {k: v for k, v in docs[0].items() if k != "_id"}
 
 
-def episode_key(context: dg.AssetExecutionContext) -> str:
-    """The partition key, checked before it names a file or a query (only the sensor checked it before)."""
-    if not is_episode_id(context.partition_key):
-        raise dg.Failure(f"refused: partition key {context.partition_key[:80]!r} is not an episode id "
+def episode_keys(context: dg.AssetExecutionContext) -> list[str]:
+    """The run's partition keys (one, or a range of pending episodes), each checked before it names a file
+    or a query (only the sensor checked them before)."""
+    keys = context.partition_keys
+    bad = [k for k in keys if not is_episode_id(k)]
+    if bad:
+        raise dg.Failure(f"refused: partition key {bad[0][:80]!r} is not an episode id "
                          "(letters, digits, - and _ only)", allow_retries=False)
-    return context.partition_key
+    return keys
+
+
+def each_episode(context: dg.AssetExecutionContext, keys: list[str], work) -> None:
+    """``work(episode_id)`` for each episode of the run, its metadata on its own partition. Alone, an episode's
+    failure fails the run (its retry policy applies). In a run of several, a failure is that episode's
+    outcome (its row in the status table, its partition's metadata) and the others go on; a transient
+    one is tried again as the retry policy would."""
+    for i, episode_id in enumerate(keys, 1):
+        for attempt in range(TRANSIENT.max_retries + 1):
+            try:
+                metadata = work(episode_id)
+                break
+            except dg.Failure as failure:
+                if len(keys) == 1:
+                    raise
+                if failure.allow_retries and attempt < TRANSIENT.max_retries:
+                    context.log.info(f"episode {episode_id}: {failure.description}; trying again")
+                    time.sleep(TRANSIENT.delay * 2 ** attempt)
+                    continue
+                context.log.warning(f"episode {episode_id}: {failure.description}")
+                metadata = {"status": "failed", "reason": failure.description}
+                break
+        context.add_asset_metadata(metadata, partition_key=episode_id)
+        if len(keys) > 1:
+            context.log.info(f"{i}/{len(keys)} episodes of this run done")
 
 
 def _wav(files: DataDir, episode_id: str) -> Path:
@@ -106,12 +140,17 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
                   mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
     """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz; removed again once
     its transcript is committed (unless ``KEEP_WAV``)."""
-    episode_id = episode_key(context)
-    ep = _episode(delta, mongo, episode_id, config)
-    size, duration = fetch_wav(delta, files, feeds, episode_id, ep)
-    context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
-    return dg.MaterializeResult(metadata={"downloaded_bytes": size, "duration_sec": duration,
-                                          "wav": str(_wav(files, episode_id)), "audio_url": redact(ep["audio_url"])})
+    messages = _messages(config)
+
+    def fetch(episode_id: str) -> dict:
+        ep = _episode(delta, mongo, episode_id, messages)
+        size, duration = fetch_wav(delta, files, feeds, episode_id, ep)
+        context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
+        return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
+                "wav": str(_wav(files, episode_id)), "audio_url": redact(ep["audio_url"])}
+
+    each_episode(context, episode_keys(context), fetch)
+    return dg.MaterializeResult()
 
 
 def _remove_wav(files: DataDir, wav: Path) -> None:
@@ -137,20 +176,47 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
                 feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir, mongo: MongoResource,
                 kafka: KafkaResource) -> dg.MaterializeResult:
     """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
-    Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``."""
-    episode_id = episode_key(context)
-    ep = _episode(delta, mongo, episode_id, config)
-    wav = _wav(files, episode_id)
-    if not wav.exists():  # removed after an earlier transcript: fetch it again
-        context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), fetching again")
-        fetch_wav(delta, files, feeds, episode_id, ep)
+    Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``. A run of several
+    episodes loads the models once for all of them."""
+    messages, pipeline = _messages(config), whisper.pipeline()
+    run = context.instance.get_run_record_by_id(context.run_id)
+    run_started = dt.datetime.fromtimestamp(run.start_time or time.time(), dt.UTC) if run else dt.datetime.now(dt.UTC)
+
+    def transcribe(episode_id: str) -> dict:
+        ep = _episode(delta, mongo, episode_id, messages)
+        wav = _wav(files, episode_id)
+        if not wav.exists():
+            failed = _failed_since(delta, episode_id, run_started)
+            if failed:  # its download failed in this run's first step: that is its outcome
+                return {"status": "failed", "reason": failed}
+            context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), "
+                             "fetching again")
+            fetch_wav(delta, files, feeds, episode_id, ep)
+        return _transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, feeds, delta, files, kafka)
+
+    try:
+        each_episode(context, episode_keys(context), transcribe)
+    finally:
+        pipeline.close()
+    return dg.MaterializeResult()
+
+
+def _failed_since(delta: DeltaTables, episode_id: str, since: dt.datetime) -> str:
+    rows = delta.pandas("transcripts", ["episode_id", "status", "created_at"])
+    rows = rows[(rows["episode_id"] == episode_id) & rows["status"].str.startswith("failed")]
+    return str(rows["status"].iloc[-1]) if len(rows) and rows["created_at"].iloc[-1] >= since else ""
+
+
+def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: dict, wav: Path, pipeline,
+                        whisper: WhisperResource, feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir,
+                        kafka: KafkaResource) -> dict:
+    """One episode's outcome: its row, files and message; the metadata of its partition."""
     publisher = None
     if whisper.use_publisher_transcript and ep.get("transcript_url"):
         text, why = feeds.transcript_text(ep["transcript_url"])
         publisher = (text, ep.get("transcript_type") or "") if text is not None else None
         if text is None:
             context.log.info(f"episode {episode_id}: publisher transcript not used ({why}); transcribing")
-    pipeline = whisper.pipeline()
     row = _outcome_row(ep, episode_id, "transcribed")
     try:
         result = pipeline.transcribe(wav, publisher=publisher, progress=context.log.info)
@@ -159,10 +225,12 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
         _record(delta, {**row, "status": "skipped_not_english", "language": skip.language,
                         "language_probability": skip.probability, "model": whisper.language_model})
         _remove_wav(files, wav)
-        return dg.MaterializeResult(metadata={"status": "skipped_not_english", "language": skip.language,
-                                              "language_probability": skip.probability})
-    finally:
-        pipeline.close()
+        return {"status": "skipped_not_english", "language": skip.language,
+                "language_probability": skip.probability}
+    except (ValueError, RuntimeError, OSError) as exc:  # audio the decoder or the model cannot take
+        reason = f"transcription failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        _record(delta, _outcome_row(ep, episode_id, f"failed: {reason}"))
+        raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
     out = files.folder("transcripts")
     paths = {"json": out / f"{stem}.json", "vtt": out / f"{stem}.vtt", "podcast_json": out / f"{stem}.podcast.json"}
@@ -182,8 +250,7 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
         "vtt_path": str(paths["vtt"]), "delta_table": delta.uri("transcripts"), "language": result.language})])
     words = len(result.text.split())
     context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
-    return dg.MaterializeResult(metadata={
-        "status": "transcribed", "words": words, "source": result.source, "model": result.model,
-        "language": result.language, "language_probability": result.language_probability,
-        "duration_sec": result.duration, "json": str(paths["json"]), "vtt": str(paths["vtt"]),
-        "preview": dg.MetadataValue.md(f"> {result.text[:400]}")})
+    return {"status": "transcribed", "words": words, "source": result.source, "model": result.model,
+            "language": result.language, "language_probability": result.language_probability,
+            "duration_sec": result.duration, "json": str(paths["json"]), "vtt": str(paths["vtt"]),
+            "preview": dg.MetadataValue.md(f"> {result.text[:400]}")}

@@ -14,14 +14,15 @@ class NotEnglishAudio(Exception):
 
 
 class LanguageDetector:
-    def __init__(self, model_path: str, compute_type: str = "int8"):
-        self.model_path, self.compute_type, self._model = model_path, compute_type, None
+    def __init__(self, model_path: str, compute_type: str = "int8", threads: int = 0):
+        self.model_path, self.compute_type, self.threads, self._model = model_path, compute_type, threads, None
 
     def detect(self, audio: np.ndarray, seconds: float = 30.0) -> tuple[str, float]:
         if self._model is None:
             from faster_whisper import WhisperModel
 
-            self._model = WhisperModel(self.model_path, device="cpu", compute_type=self.compute_type)
+            self._model = WhisperModel(self.model_path, device="cpu", compute_type=self.compute_type,
+                                       cpu_threads=self.threads)
         # a window from the middle avoids intros and jingles; short audio is used whole
         n = int(seconds * SAMPLE_RATE)
         start = max(0, (len(audio) - n) // 2)

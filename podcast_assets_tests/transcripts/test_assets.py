@@ -24,7 +24,7 @@ def test_english_episodes_match_their_script(transcribed):
     rows, eps = _rows(settings), _episodes()
     english = [eid for eid in rows.index if eps[eid]["audio_language"] == "en" and eps[eid]["script"]
                and not rows.loc[eid, "status"].startswith("failed")]
-    assert len(english) == 16
+    assert len(english) == 18
     scores = {}
     for eid in english:
         scores[eid] = wer(eps[eid]["script"], rows.loc[eid, "transcript"])
@@ -68,20 +68,49 @@ def test_files_and_kafka_messages(transcribed):
     assert sorted(m["episode_id"] for m in msgs) == sorted(done.index)
 
 
-def test_broken_audio_fails_the_partition_with_a_clear_message(transcribed):
+def _partition_metadata(instance, key: str) -> dict:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("transcripts"), asset_partitions=[key]), limit=1).records
+    assert records, key
+    return records[0].asset_materialization.metadata
+
+
+def _broken(settings, eid, expected):
+    assert not (Path(settings.PODCAST_DATA_DIR) / "audio" / f"{eid}.wav").exists()
+    assert list((Path(settings.PODCAST_DATA_DIR) / "audio" / "raw").glob("*")) == []
+    # the episode's outcome is its row in the status table, with the reason
+    status = _rows(settings).loc[eid, "status"]
+    assert status.startswith("failed: ") and expected in status
+
+
+def test_broken_audio_alone_fails_its_run_with_a_clear_message(transcribed):
     settings, _, _, results = transcribed
-    for title, expected in (("Deep Space Dispatch", "HTTP 404"), ("Static Noise Show", "not decodable audio")):
-        eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == title)
-        result = results[eid]
-        assert not result.success
-        failure = [e for e in result.all_events if e.is_step_failure][0]
-        assert expected in failure.step_failure_data.error.message
-        assert not [e for e in result.all_events if e.is_step_up_for_retry]  # permanent: not retried
-        assert not (Path(settings.PODCAST_DATA_DIR) / "audio" / f"{eid}.wav").exists()
-        assert list((Path(settings.PODCAST_DATA_DIR) / "audio" / "raw").glob("*")) == []
-        # the episode's outcome is its row in the status table, with the reason
-        status = _rows(settings).loc[eid, "status"]
-        assert status.startswith("failed: ") and expected in status
+    eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Deep Space Dispatch")
+    result = results[eid]
+    assert not result.success
+    failure = [e for e in result.all_events if e.is_step_failure][0]
+    assert "HTTP 404" in failure.step_failure_data.error.message
+    assert not [e for e in result.all_events if e.is_step_up_for_retry]  # permanent: not retried
+    _broken(settings, eid, "HTTP 404")
+
+
+def test_broken_audio_in_a_batch_is_that_episodes_outcome_and_the_others_land(transcribed):
+    settings, instance, _, results = transcribed
+    eid = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Static Noise Show")
+    batch = results[eid]
+    assert batch.success  # one run for 19 episodes: the models loaded once
+    keys = sorted(k for k, r in results.items() if r is batch)
+    assert len(keys) == 19 and eid in keys
+    _broken(settings, eid, "not decodable audio")
+    logs = [e.message for e in batch.all_events if e.is_engine_event or e.event_type_value == "LOGS_CAPTURED"]
+    assert not [m for m in logs if "trying again" in (m or "")]  # permanent: not retried
+    # every partition of the run has its own materialisation and outcome; the broken one says why
+    for key in keys:
+        meta = _partition_metadata(instance, key)
+        status = _rows(settings).loc[key, "status"]
+        assert meta["status"].value == status.split(":")[0], (key, status)
+    assert "not decodable audio" in _partition_metadata(instance, eid)["reason"].value
+    assert (_rows(settings).loc[keys, "status"] == "transcribed").sum() == 17  # 19 less the broken and the Spanish
 
 
 def test_rematerialising_replaces_the_row(transcribed):

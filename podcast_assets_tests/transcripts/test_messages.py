@@ -1,4 +1,4 @@
-from podcast_assets.transcripts.messages import parse_episode_message
+from podcast_assets.transcripts.messages import parse_episode_message, run_batches
 
 
 def test_parse_episode_message():
@@ -7,3 +7,16 @@ def test_parse_episode_message():
     assert "not a JSON object" in parse_episode_message(b"[1]")[1]
     assert "episode_id" in parse_episode_message(b'{"episode_id": "../etc"}')[1]
     assert parse_episode_message(None)[0] is None
+
+
+def test_run_batches_share_new_episodes_over_the_transcription_runs():
+    ids = [str(i) for i in range(40)]
+    assert run_batches([], 2, 8) == []
+    assert run_batches(ids[:1], 2, 8) == [["0"]]  # one new episode: a run of its own, at once
+    assert [len(b) for b in run_batches(ids[:5], 2, 8)] == [3, 2]  # both runs busy
+    assert [len(b) for b in run_batches(ids[:19], 2, 8)] == [7, 7, 5]  # at most 8, as even as it goes
+    assert [len(b) for b in run_batches(ids, 2, 8)] == [8] * 5
+    assert [len(b) for b in run_batches(ids[:3], 2, 1)] == [1, 1, 1]
+    for runs, most in ((1, 8), (2, 8), (3, 4), (2, 1)):
+        batches = run_batches(ids[:23], runs, most)
+        assert [e for b in batches for e in b] == ids[:23] and max(map(len, batches)) <= most

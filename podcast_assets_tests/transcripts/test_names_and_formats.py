@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 import pytest
 
 from podcast_assets.transcripts.file_names import sanitise_title, unique_name
@@ -11,9 +10,8 @@ from podcast_assets.transcripts.formats import (
     to_podcast_json,
     to_vtt,
 )
-from podcast_assets.transcripts.segments import SAMPLE_RATE, Segment, clean_spacing
+from podcast_assets.transcripts.segments import Segment, clean_spacing
 from podcast_assets.transcripts.wer import normalise, wer
-from podcast_assets.transcripts.whisper import chunk_bounds, stitch
 
 
 def test_sanitised_names_cannot_escape_the_folder():
@@ -49,26 +47,6 @@ def test_srt_and_podcast_json():
         parse_podcast_json('{"segments": [{"body": "no time"}]}')
     with pytest.raises(TranscriptFormatError):
         parse_cues("just some text")
-
-
-def test_stitch_orders_pieces_and_shifts_times():
-    text, segs = stitch([(10.0, [Segment(0, 1, " world ,")]), (0.0, [Segment(0, 2, "Hello  ")])])
-    assert text == "Hello world,"
-    assert [(s.start, s.end) for s in segs] == [(0.0, 2.0), (10.0, 11.0)]
-
-
-def test_chunk_cuts_fall_in_pauses():
-    rng = np.random.default_rng(0)
-    speech = lambda sec: rng.normal(0, 0.3, int(sec * SAMPLE_RATE)).astype(np.float32)  # noqa: E731
-    pause = np.zeros(int(0.5 * SAMPLE_RATE), np.float32)
-    audio = np.concatenate([speech(55), pause, speech(40), pause, speech(30)])
-    pause_mid = int(55.25 * SAMPLE_RATE)
-    bounds = chunk_bounds(audio, chunk_sec=70, min_chunks=2, gaps=[pause_mid, int(95.75 * SAMPLE_RATE)])
-    assert bounds[0] == (0, pause_mid) and bounds[-1][1] == len(audio)
-    assert all(a < b for a, b in bounds) and all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))
-    quiet = chunk_bounds(audio, chunk_sec=70, min_chunks=2, gaps=[])  # no VAD gaps: quietest frame
-    assert abs(quiet[0][1] - pause_mid) < SAMPLE_RATE // 4
-    assert chunk_bounds(audio[: 30 * SAMPLE_RATE], chunk_sec=60, min_chunks=4) == [(0, 30 * SAMPLE_RATE)]
 
 
 def test_wer_normalises_numbers_and_punctuation():

@@ -1,23 +1,44 @@
 import dagster as dg
 
 from podcast_assets.resources.kafka import KafkaResource
-from podcast_assets.transcripts.sensors import episode_metadata_sensor
+from podcast_assets.resources.whisper import WhisperResource
+from podcast_assets.transcripts.sensors import RANGE_END, RANGE_START, episode_metadata_sensor
 from podcast_assets_tests.helpers import kafka_for
 
 
-def _run(instance, kafka, cursor):
-    ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"kafka": kafka})
+def _run(instance, kafka, cursor, runs=2, per_run=8):
+    ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={
+        "kafka": kafka, "whisper": WhisperResource(cache_dir="unused", transcription_runs=runs,
+                                                   episodes_per_run=per_run)})
     return episode_metadata_sensor(ctx), ctx
+
+
+def episodes_of(result) -> list[list[str]]:
+    """Each run's episodes: its partition, or the range of the partitions the same result adds, in order."""
+    added = [k for r in result.dynamic_partitions_requests for k in r.partition_keys]
+    out = []
+    for r in result.run_requests:
+        if r.partition_key:
+            out.append([r.partition_key])
+        else:
+            a, b = added.index(r.tags[RANGE_START]), added.index(r.tags[RANGE_END])
+            out.append(added[a:b + 1])
+    return out
 
 
 def test_sensor_adds_partitions_and_runs_only_for_new_messages(ingested):
     kafka = kafka_for(ingested)
     instance = dg.DagsterInstance.ephemeral()
     result, _ = _run(instance, kafka, None)
-    ids = [r.partition_key for r in result.run_requests]
-    assert len(ids) == 19 and len(set(ids)) == 19
-    assert all(r.run_key == r.partition_key for r in result.run_requests)
-    assert set(result.dynamic_partitions_requests[0].partition_keys) == set(ids)
+    runs = episodes_of(result)
+    ids = [eid for run in runs for eid in run]
+    assert len(ids) == 21 and len(set(ids)) == 21 and ids == result.dynamic_partitions_requests[0].partition_keys
+    # shared out over the two transcription runs, at most 8 each: 7 each, models loaded once per run
+    assert [len(run) for run in runs] == [7, 7, 7]
+    assert len({r.run_key for r in result.run_requests}) == 3
+    one_each, _ = _run(instance, kafka, None, per_run=1)
+    assert [len(run) for run in episodes_of(one_each)] == [1] * 21
+    assert all(r.run_key == r.partition_key for r in one_each.run_requests)
     instance.add_dynamic_partitions("episodes", ids)  # what the daemon does with the request
 
     again, _ = _run(instance, kafka, result.cursor)
