@@ -41,6 +41,7 @@ CONFIGS = {
     "batched 16, beam 3": ("batched", {"batch_size": 16, "beam_size": 3}),
     "batched 16, beam 4": ("batched", {"batch_size": 16, "beam_size": 4}),
     "batched 32, greedy": ("batched", {"batch_size": 32, "beam_size": 1}),
+    "batched 8, beam 3": ("batched", {"batch_size": 8, "beam_size": 3}),
 }
 
 

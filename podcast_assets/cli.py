@@ -34,24 +34,32 @@ def _transcribe(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.resources.bundled_models import transcription_pipeline
     from podcast_assets.transcripts.audio import to_wav16k
     from podcast_assets.transcripts.fetch import AudioError
     from podcast_assets.transcripts.language import NotEnglishAudio
+    from podcast_assets.transcripts.whisper import thread_share
 
-    resources = resources_outside_runs(settings_from_env(), "whisper", "feeds")
-    service, worst = resources["whisper"].pipeline(alone=True), 0
+    s = settings_from_env()  # the models straight from the settings: no Dagster to import for a file
+    service = transcription_pipeline(s.WHISPER_MODEL, s.LANGUAGE_MODEL, s.data_dir / "models", s.WHISPER_COMPUTE_TYPE,
+                                     s.WHISPER_BEAM_SIZE, s.WHISPER_BATCH_SIZE,
+                                     thread_share(s.WHISPER_THREADS, s.TRANSCRIPTION_RUNS, alone=True),
+                                     s.MIN_ENGLISH_PROBABILITY)
+    worst = 0
     try:
         for source_arg in args.sources:
             with tempfile.TemporaryDirectory() as tmp:
                 try:
                     source = Path(source_arg)
                     if "://" in source_arg:  # the user's own URL: any address (feed URLs are held to the policy)
-                        source = resources["feeds"].download_user_url(source_arg, Path(tmp) / "download")
+                        from podcast_assets.resources.factory import resources_outside_runs
+
+                        feeds = resources_outside_runs(s, "feeds")["feeds"]
+                        source = feeds.download_user_url(source_arg, Path(tmp) / "download")
                     elif not source.is_file():
                         raise AudioError(f"no such file {source_arg}")
                     wav = Path(tmp) / "audio.wav"
-                    to_wav16k(source, wav, resources["feeds"].max_audio_minutes)
+                    to_wav16k(source, wav, s.AUDIO_MAX_MINUTES)
                     result = service.transcribe(wav, progress=None if args.json else lambda m: print(m, file=sys.stderr))
                 except AudioError as exc:
                     print(f"error: {exc}", file=sys.stderr)  # the message names the file

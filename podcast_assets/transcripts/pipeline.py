@@ -25,6 +25,8 @@ class TranscriptionPipeline:
         """Raises NotEnglishAudio for audio in another language (nothing is transcribed then)."""
         audio = read_wav16k(wav)  # the one decode was to_wav16k's: language check and Whisper share this
         duration = round(len(audio) / SAMPLE_RATE, 2)
+        if not publisher:
+            self.transcriber.prepare(audio)  # its workers load while the language is checked
         language, probability = self.detector.detect(audio)
         if language != "en" or probability < self.min_english_probability:
             raise NotEnglishAudio(language, probability)

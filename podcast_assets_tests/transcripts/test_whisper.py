@@ -27,3 +27,22 @@ def test_transcription_runs_share_the_cores_without_oversubscribing():
     shared = WhisperResource(cache_dir="unused", transcription_runs=2)
     assert shared.thread_count() == max(1, cores // 2) and shared.thread_count(alone=True) == cores
     assert WhisperResource(cache_dir="unused", threads=3).thread_count() == 3
+
+
+def test_quiet_cuts_fall_in_the_pauses_and_cover_the_audio():
+    import numpy as np
+
+    from podcast_assets.transcripts.segments import SAMPLE_RATE
+    from podcast_assets.transcripts.split import quiet_cuts
+
+    rng = np.random.default_rng(0)
+    speech = lambda sec: rng.normal(0, 0.3, int(sec * SAMPLE_RATE)).astype(np.float32)  # noqa: E731
+    pause = np.zeros(int(0.4 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([speech(57), pause, speech(40), pause, speech(22)])  # pauses near 57 s and 97 s
+    two = quiet_cuts(audio, 2)
+    assert len(two) == 2 and two[0][0] == 0 and two[-1][1] == len(audio) and two[0][1] == two[1][0]
+    assert abs(two[0][1] / SAMPLE_RATE - 57.2) < 0.2  # the pause 3 s from the even split, not the split itself
+    three = quiet_cuts(audio, 3)  # no pause within 10 s of 40 s or 80 s: cut anyway, in order
+    assert len(three) == 3 and all(a < b for a, b in three) and three[-1][1] == len(audio)
+    assert quiet_cuts(audio[: 30 * SAMPLE_RATE], 2) == [(0, 30 * SAMPLE_RATE)]  # too short to cut
+    assert quiet_cuts(audio, 1) == [(0, len(audio))]
