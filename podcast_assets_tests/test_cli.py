@@ -46,3 +46,19 @@ def test_german_and_french_speech_is_refused_on_the_audio(tmp_path):
     docs = {Path(d["source"]).stem: d for d in map(json.loads, out.stdout.splitlines())}
     assert docs["german"]["language"] == "de" and docs["french"]["language"] == "fr", out.stdout
     assert all(d["skipped"] and d["text"] == "" for d in docs.values()) and out.returncode == 3
+
+
+def test_a_long_episode_is_cut_into_parts_and_stitched_in_order(tmp_path):
+    """10.8 minutes in three voices: on a machine with two or more cores it goes to one worker per core,
+    cut at a pause; the segments come back in order, cover the episode and read as the script."""
+    from podcast_assets.transcripts.wer import wer
+
+    catalog = json.loads((CATALOG_DIR / "catalog.json").read_text())
+    long = next(e for e in catalog["episodes"] if e["feedTitle"] == "The Long Night")
+    out = _transcribe(CATALOG_DIR / "audio" / long["enclosureUrl"].rsplit("/", 1)[-1], tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    doc = json.loads(out.stdout)
+    starts = [s["start"] for s in doc["segments"]]
+    assert doc["duration"] > 600 and starts == sorted(starts) and doc["segments"][-1]["end"] > 600
+    assert all(s["end"] - s["start"] <= 30.5 for s in doc["segments"])  # pieces of at most 30 s
+    assert wer(long["script"], doc["text"]) < 0.15

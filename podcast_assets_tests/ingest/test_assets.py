@@ -22,8 +22,8 @@ def test_ingest_fills_delta_kafka_and_mongo_once(settings):
     assert result.success
     feeds = DeltaTable(settings.delta_path("trending_podcasts")).to_pandas()
     eps = DeltaTable(settings.delta_path("episodes")).to_pandas()
-    # 22 shows in the catalog: the one not English by metadata is dropped
-    assert len(feeds) == 21 and not feeds["language"].str.startswith("es").any()
+    # 24 shows in the catalog: the one not English by metadata is dropped
+    assert len(feeds) == 23 and not feeds["language"].str.startswith("es").any()
     # trailer-only and video-only shows have no episode; the dead URL and garbled upload still do
     assert len(eps) == 21
     assert "41000012" not in set(eps["episode_id"])  # the newer trailer is not chosen

@@ -140,13 +140,15 @@ def test_popularity_until_a_model_passes_and_a_worse_model_is_kept_but_not_publi
     assert version == trained and {d["strategy"] for d in docs} == {"als"}
 
     # a model worse than popularity is trained: kept as a version, blocked by the check, not published
-    worse = resources_for(fresh, als=AlsEngine(rank=1, iterations=1, reg=1e6))
+    # (no iteration: the factors are their seeded random start, a random order; a rank-1 model with a huge
+    # regularisation still learnt the topic axis and beat popularity once the catalog grew)
+    worse = resources_for(fresh, als=AlsEngine(rank=8, iterations=0))
     before = set(versions(root))
     result = dg.materialize([als_model, als_beats_popularity, user_recommendations], resources=worse,
                             raise_on_error=False)
     [kept] = set(versions(root)) - before
     [check] = result.get_asset_check_evaluations()
-    assert not check.passed and check.metadata["model_version"].value == kept
+    assert not check.passed and check.metadata["model_version"].value == kept, {k: v.value for k, v in check.metadata.items()}
     assert check.metadata["als_ndcg@10"].value < check.metadata["popularity_ndcg@10"].value
     assert not result.asset_materializations_for_node("user_recommendations")  # skipped: the check blocks
     assert _published(fresh, "recs_gate_test")[0] == trained  # users keep the model that passed
