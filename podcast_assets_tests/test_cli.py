@@ -61,4 +61,4 @@ def test_a_long_episode_is_cut_into_parts_and_stitched_in_order(tmp_path):
     starts = [s["start"] for s in doc["segments"]]
     assert doc["duration"] > 600 and starts == sorted(starts) and doc["segments"][-1]["end"] > 600
     assert all(s["end"] - s["start"] <= 30.5 for s in doc["segments"])  # pieces of at most 30 s
-    assert wer(long["script"], doc["text"]) < 0.15
+    assert wer(long["script"], doc["text"]) < 0.2  # the bound of every clip (transcripts/test_assets.py)
