@@ -115,8 +115,8 @@ class Transcriber:
 
     With one thread the model runs in this process. With more, long audio is cut at its quietest
     moments into one part per thread, and each part goes to a worker process with a single-threaded
-    model: ctranslate2's threads speed tiny.en up 1.47x on 2 cores, two processes ~1.9x
-    (``bench/tune_transcribe.py --threads 1``)."""
+    model: ctranslate2's threads speed tiny.en up only 1.47x on 2 cores (``bench/tune_transcribe.py
+    --threads 1``), while each process does its part at the one-thread speed."""
 
     def __init__(self, options: WhisperOptions, model_name: str = ""):
         self.options, self.model_name = options, model_name or options.model_path
