@@ -202,8 +202,9 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
 
 
 def _failed_since(delta: DeltaTables, episode_id: str, since: dt.datetime) -> str:
-    rows = delta.pandas("transcripts", ["episode_id", "status", "created_at"])
-    rows = rows[(rows["episode_id"] == episode_id) & rows["status"].str.startswith("failed")]
+    """The episode's ``failed: <reason>`` if its outcome row was written since ``since``, else ""."""
+    rows = delta.pandas("transcripts", ["status", "created_at"], filters=[("episode_id", "=", episode_id)])
+    rows = rows[rows["status"].str.startswith("failed")]
     return str(rows["status"].iloc[-1]) if len(rows) and rows["created_at"].iloc[-1] >= since else ""
 
 

@@ -23,8 +23,7 @@ def run_batches(episode_ids: list[str], runs: int, most: int) -> list[list[str]]
     started at once; 19 at once with two runs of at most 8 are runs of 7, 7 and 5."""
     if not episode_ids:
         return []
-    size = max(1, min(most, -(-len(episode_ids) // max(1, runs))))
-    if size < len(episode_ids) and -(-len(episode_ids) // size) > runs:  # more runs than lanes: even them out
-        count = -(-len(episode_ids) // size)
-        size = -(-len(episode_ids) // count)
-    return [episode_ids[i:i + size] for i in range(0, len(episode_ids), size)]
+    n = len(episode_ids)
+    count = max(min(max(1, runs), n), -(-n // max(1, most)))  # every lane busy, none over ``most``
+    size = -(-n // count)
+    return [episode_ids[i:i + size] for i in range(0, n, size)]

@@ -132,20 +132,20 @@ class Transcriber:
                                              initializer=_init_worker, initargs=(self.options,))
         return self._pool
 
-    def _parts(self, audio: np.ndarray) -> list[tuple[int, int]]:
-        workers = self.threads()
-        return quiet_cuts(audio, workers) if workers > 1 and len(audio) >= MIN_SPLIT_SEC * SAMPLE_RATE else []
+    def _splits(self, audio: np.ndarray) -> bool:
+        return self.threads() > 1 and len(audio) >= MIN_SPLIT_SEC * SAMPLE_RATE
 
     def prepare(self, audio: np.ndarray) -> None:
         """Start the workers this audio will need, so they load their models while the caller does other
         work (the language check)."""
-        if len(self._parts(audio)) > 1 and self._pool is None:
+        if self._splits(audio) and self._pool is None:
             pool = self._pool_of(self.threads())
             for _ in range(self.threads()):
                 pool.submit(_ready)
 
     def transcribe(self, audio: np.ndarray, progress=None) -> tuple[str, list[Segment]]:
-        workers, bounds = self.threads(), self._parts(audio)
+        workers = self.threads()
+        bounds = quiet_cuts(audio, workers) if self._splits(audio) else []
         if len(bounds) < 2:
             if self._local is None:
                 self._local = _load(self.options, workers)
