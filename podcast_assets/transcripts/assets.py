@@ -203,9 +203,8 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
 
 def _failed_since(delta: DeltaTables, episode_id: str, since: dt.datetime) -> str:
     """The episode's ``failed: <reason>`` if its outcome row was written since ``since``, else ""."""
-    # the filtered column must be read too (delta-rs cannot filter on a column it does not read)
-    rows = delta.pandas("transcripts", ["episode_id", "status", "created_at"], filters=[("episode_id", "=", episode_id)])
-    rows = rows[rows["status"].str.startswith("failed")]
+    rows = delta.pandas("transcripts", ["episode_id", "status", "created_at"])
+    rows = rows[(rows["episode_id"] == episode_id) & rows["status"].str.startswith("failed")]
     return str(rows["status"].iloc[-1]) if len(rows) and rows["created_at"].iloc[-1] >= since else ""
 
 
