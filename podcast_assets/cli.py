@@ -122,13 +122,18 @@ def _similar(args) -> int:
 
 
 def _recommend(args) -> int:
+    """The user's list in the published set; a user the model does not know (not in it) gets the popular
+    episodes under the same rules (``recommendations/rules.py``), marked ``strategy: popularity``."""
     import json
 
+    from podcast_assets.recommendations.history import engagement_totals
+    from podcast_assets.recommendations.lists import popularity_rows
+    from podcast_assets.recommendations.rules import recommendable
     from podcast_assets.resources.factory import resources_outside_runs
     from podcast_assets.resources.mongo import UNAVAILABLE
 
     resources = resources_outside_runs(settings_from_env(), "mongo", "delta")
-    mongo = resources["mongo"]
+    mongo, delta = resources["mongo"], resources["delta"]
     collection = "hybrid_top_n" if args.hybrid else "als_top_n"
     try:
         # the version the pointer names: never a half-written set
@@ -139,18 +144,25 @@ def _recommend(args) -> int:
     except UNAVAILABLE:
         print(f"error: MongoDB at {mongo.safe_address} is unreachable", file=sys.stderr)
         return 2
-    titles = resources["delta"].titles()
+    if not rows:  # unknown to the model: the popular episodes, from the tables the lists come from
+        totals = engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement",
+                                                                     "last_ts"]))
+        playable = recommendable(delta.pandas("transcripts", ["episode_id", "status"]))
+        rows = [{k: v for k, v in r.items() if k != "_id"}
+                for r in popularity_rows([args.user_id], totals, playable, args.n, version or "")]
+    titles = delta.titles()
     for r in rows:
         r["title"] = titles.get(r["new_episode_id"], "")
     if args.json:
         print(json.dumps({"user_id": args.user_id, "model_version": version, "recommendations": rows}, default=str))
         return 0
     if not rows:
-        print(f"no recommendations for user {args.user_id}", file=sys.stderr)
+        print(f"no recommendations for user {args.user_id}: no listener engagement yet", file=sys.stderr)
         return 1
-    print(f"user {args.user_id}, model {version}")
+    print(f"user {args.user_id}, model {version}" + ("" if rows[0].get("strategy") != "popularity" else
+                                                     " (popular episodes: the model does not know this user)"))
     for r in rows:
-        score = r.get("als_score", r.get("score"))
+        score = r.get("als_score", r.get("score", r.get("popularity")))
         print(f"{r['rank']:>3}. {score:.3f}  {r['new_episode_id']:<12} {r['title']}")
     return 0
 

@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from podcast_assets.similarities.knn import select_top
-
 
 @dataclass(frozen=True)
 class AlsParams:
@@ -102,25 +100,42 @@ def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray,
     return users, items
 
 
-def recommend(user_factors: np.ndarray, item_factors: np.ndarray, seen: sp.csr_matrix, n: int,
-              block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``n`` item indices and scores per user, never an item the user already engaged with
-    (``seen`` > 0 or any stored entry). Rows with fewer candidates are padded with -1."""
-    users = len(user_factors)
+def recommend(user_factors: np.ndarray, item_factors: np.ndarray, engaged: sp.csr_matrix, n: int,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``n`` item indices and scores per user by ``implicit``'s own top-N (C++, all cores), never an
+    item the user engaged with (any stored entry of ``engaged``, skips included) and, if ``allowed`` (item
+    indices) is given, only those. Rows with fewer candidates are padded with -1."""
+    import warnings
+
+    from implicit.cpu.als import AlternatingLeastSquares
+
     n = min(n, item_factors.shape[0])
-    top_i = np.full((users, n), -1, np.int64)
-    top_s = np.full((users, n), -np.inf, np.float32)
-    for a in range(0, users, block):
-        b = min(a + block, users)
-        scores = user_factors[a:b] @ item_factors.T
-        sub = seen[a:b].tocoo()
-        scores[sub.row, sub.col] = -np.inf
-        top_i[a:b], top_s[a:b] = select_top(np.ascontiguousarray(scores, dtype=np.float32), n)
-    top_i[~np.isfinite(top_s)] = -1
-    return top_i, top_s
+    users = len(user_factors)
+    if users == 0 or n == 0:
+        return np.full((users, n), -1, np.int64), np.full((users, n), -np.inf, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # implicit's BLAS advice is about fitting, not this
+        scorer = AlternatingLeastSquares(factors=item_factors.shape[1])  # any engine's factors, scored alike
+        scorer.user_factors = np.ascontiguousarray(user_factors, dtype=np.float32)
+        scorer.item_factors = np.ascontiguousarray(item_factors, dtype=np.float32)
+        idx, scores = scorer.recommend(np.arange(users), sp.csr_matrix(engaged, dtype=np.float32), N=n,
+                                       filter_already_liked_items=True,
+                                       items=None if allowed is None else np.asarray(allowed, np.int64))
+    idx, scores = np.asarray(idx, np.int64).reshape(users, -1), np.asarray(scores, np.float32).reshape(users, -1)
+    dropped = scores <= np.finfo(np.float32).min / 2  # implicit marks filtered slots with -FLT_MAX
+    idx[dropped], scores[dropped] = -1, -np.inf
+    if idx.shape[1] < n:  # fewer allowed items than n
+        pad = n - idx.shape[1]
+        idx = np.hstack([idx, np.full((users, pad), -1, np.int64)])
+        scores = np.hstack([scores, np.full((users, pad), -np.inf, np.float32)])
+    return idx, scores
+
+
+def popularity_factors(seen: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Popularity as factors: every user the same, each item its count of users who engaged positively."""
+    counts = np.asarray((seen > 0).sum(axis=0)).ravel().astype(np.float32)
+    return np.ones((seen.shape[0], 1), np.float32), counts[:, None]
 
 
 def popularity(seen: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
-    counts = np.asarray((seen > 0).sum(axis=0)).ravel().astype(np.float32)
-    pseudo_users = np.ones((seen.shape[0], 1), np.float32)
-    return recommend(pseudo_users, counts[:, None], seen, n)
+    return recommend(*popularity_factors(seen), seen, n)

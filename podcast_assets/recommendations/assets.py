@@ -1,14 +1,15 @@
 """Recommendations: ALS on daily engagement (versioned artefacts), top-N and hybrid lists in MongoDB."""
 
+from collections import Counter
+
 import dagster as dg
-import numpy as np
 import pandas as pd
 
 from podcast_assets.common.previews import markdown_preview
-from podcast_assets.recommendations.als import recommend
 from podcast_assets.recommendations.evaluation import beats_popularity
-from podcast_assets.recommendations.history import engagement_totals, seen_matrix, top_n_rows
+from podcast_assets.recommendations.history import engagement_totals
 from podcast_assets.recommendations.hybrid import blend
+from podcast_assets.recommendations.lists import model_rows, popularity_rows
 from podcast_assets.recommendations.model_store import (
     document,
     latest_version,
@@ -18,6 +19,7 @@ from podcast_assets.recommendations.model_store import (
     prune,
     save_version,
 )
+from podcast_assets.recommendations.rules import recommendable
 from podcast_assets.recommendations.training import train
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
@@ -39,6 +41,11 @@ def model_root(files: DataDir):
 
 def _totals(delta: DeltaTables) -> pd.DataFrame:
     return engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement", "last_ts"]))
+
+
+def _playable(delta: DeltaTables) -> set[str]:
+    """The recommendable episodes (``rules.recommendable``): transcribed English ones."""
+    return recommendable(delta.pandas("transcripts", ["episode_id", "status"]))
 
 
 def model_of_this_run(context) -> str | None:
@@ -117,16 +124,18 @@ def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: s
 @dg.asset(group_name="recommendations", deps=[als_model], kinds={"mongodb"}, pool=POOL)
 def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource, delta: DeltaTables,
                          files: DataDir, als: AlsEngine) -> dg.MaterializeResult:
-    """Top-N per user from the model trained in this run (if it passed its check), never an engaged
-    episode, to ``recommendations.als_top_n`` (``strategy: als``)."""
+    """Top-N per user from the model trained in this run (if it passed its check) to
+    ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
+    for users with no positive engagement. Never an engaged episode, only playable ones (``rules.py``)."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    seen = seen_matrix(_totals(delta), docs["users"], docs["items"])
-    idx, scores = recommend(arrays["user_factors"], arrays["item_factors"], seen, als.top_n)
-    rows = [{**r, "strategy": "als"} for r in top_n_rows(idx, scores, docs["users"], docs["items"], version)]
+    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
+                      _playable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
-    return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": idx.shape[0], "preview":
-                                          dg.MetadataValue.md(markdown_preview(
-                                              rows, ["user_id", "new_episode_id", "als_score", "rank"]))})
+    by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
+    return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": sum(by_strategy.values()),
+                                          "users_by_strategy": dg.MetadataValue.json(dict(by_strategy)),
+                                          "preview": dg.MetadataValue.md(markdown_preview(
+                                              rows, ["user_id", "new_episode_id", "als_score", "rank", "strategy"]))})
 
 
 @dg.asset(group_name="recommendations", deps=[als_model, "episode_similarities"], kinds={"mongodb"}, pool=POOL)
@@ -137,7 +146,7 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
-                        als.min_history)
+                        als.min_history, _playable(delta))
     for row in rows:
         row.update(model_version=version, _id=f"{version}|{row['user_id']}|{row['rank']}")
     meta = _publish(mongo, "hybrid_top_n", rows, version, context)
@@ -161,14 +170,9 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
     totals = _totals(delta)
     if totals.empty:
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
-    users, items = sorted(totals["user_id"].unique()), sorted(totals["episode_id"].unique())
-    counts = (totals[totals["engagement"] > 0]["episode_id"].value_counts()
-              .reindex(items, fill_value=0).to_numpy(np.float32))
-    idx, scores = recommend(np.ones((len(users), 1), np.float32), counts[:, None],
-                            seen_matrix(totals, users, items), als.top_n)
     version = POPULARITY + new_version()
-    rows = [{**r, "strategy": "popularity", "popularity": r.pop("als_score")}
-            for r in top_n_rows(idx, scores, users, items, version)]
+    users = sorted(totals["user_id"].unique())
+    rows = popularity_rows(users, totals, _playable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     return dg.MaterializeResult(metadata={**meta, "published": True, "model_version": version, "users": len(users),
                                           "preview": dg.MetadataValue.md(markdown_preview(

@@ -3,7 +3,8 @@
 For a user with at least ``min_history`` positively engaged episodes: ``(1 - w) * als + w * content``,
 both scaled to [0, 1] per user, where content is the best cosine between a candidate and the
 user's liked episodes. With less history: content alone if any liked episode has a vector, else
-popularity. Engaged episodes are never recommended.
+popularity. What may be recommended follows ``rules.py``: never an engaged episode (a skip included),
+only recommendable (playable) episodes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+
+from podcast_assets.recommendations.rules import popular
 
 
 def _scale(x: np.ndarray) -> np.ndarray:
@@ -25,8 +28,9 @@ def _scale(x: np.ndarray) -> np.ndarray:
 
 
 def blend(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], items: list[str],
-          history: pd.DataFrame, vectors: pd.DataFrame, n: int, weight: float, min_history: int):
-    candidates = sorted(set(items) | set(vectors["episode_id"]) | set(history["episode_id"]))
+          history: pd.DataFrame, vectors: pd.DataFrame, n: int, weight: float, min_history: int,
+          playable: set[str]):
+    candidates = sorted(set(items) | set(vectors["episode_id"]) | set(history["episode_id"]) | playable)
     c_ix = {c: j for j, c in enumerate(candidates)}
     dim = len(vectors["embedding"].iloc[0]) if len(vectors) else 0
     vec = np.zeros((len(candidates), max(dim, 1)), np.float32)
@@ -36,10 +40,10 @@ def blend(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], 
         has_vec[c_ix[eid]] = True
     item_map = np.array([c_ix[i] for i in items], dtype=np.int64)
     u_ix = {u: i for i, u in enumerate(users)}
-    positives = history[history["engagement"] > 0]
     pop = np.zeros(len(candidates), np.float32)
-    for eid, cnt in positives["episode_id"].value_counts().items():
+    for eid, cnt in popular(history, playable).items():
         pop[c_ix[eid]] = cnt
+    unplayable = np.array([c not in playable for c in candidates], dtype=bool)
     rows, kinds = [], Counter()
     for user, group in history.groupby("user_id"):
         engaged = np.array([c_ix[e] for e in group["episode_id"]], dtype=np.int64)
@@ -59,6 +63,7 @@ def blend(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], 
             score, strategy = _scale(pop.copy()), "popularity"
         score = score.astype(np.float64)
         score[engaged] = -np.inf
+        score[unplayable] = -np.inf
         order = [j for j in np.argsort(-score, kind="stable")[:n] if np.isfinite(score[j])]
         kinds[strategy] += 1
         rows += [{"user_id": str(user), "new_episode_id": candidates[j], "score": float(score[j]), "rank": r + 1,

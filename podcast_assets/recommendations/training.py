@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from podcast_assets.recommendations.als import AlsParams, Interactions, popularity, recommend
+from podcast_assets.recommendations.als import AlsParams, Interactions, popularity_factors, recommend
 from podcast_assets.recommendations.evaluation import ranking_metrics, split_holdout
+from podcast_assets.recommendations.lists import model_rows
 
 # an engine's fit: interactions and parameters to (user factors, item factors); ``als.fit_local``,
 # or ``als.fit_spark`` bound to a session (``resources/engines.py`` holds both behind one interface)
@@ -24,13 +25,21 @@ class Trained:
     item_factors: np.ndarray
     params: AlsParams
     engine: str
+    totals: pd.DataFrame  # user_id, episode_id, engagement: one row per engaged pair, skips included
     metrics: dict = field(default_factory=dict)
     fit_seconds: float = 0.0
 
-    def top_n(self, n: int) -> pd.DataFrame:
-        """``user_id, episode_id, score, rank``; engaged items are excluded."""
-        idx, scores = recommend(self.user_factors, self.item_factors, self.data.matrix, n)
-        return _frame(self.data, idx, scores)
+    def top_n(self, n: int, playable: set[str] | None = None) -> pd.DataFrame:
+        """``user_id, episode_id, score, rank, strategy`` under the same rules as the published lists
+        (``lists.model_rows``): no engaged item (skips included), popularity for users the model does not
+        know, only ``playable`` items if given."""
+        rows = model_rows(self.user_factors, self.item_factors, self.data.users, self.data.items, self.totals,
+                          playable, n, "")
+        frame = pd.DataFrame(rows, columns=["user_id", "new_episode_id", "als_score", "popularity", "rank",
+                                            "strategy"])
+        return pd.DataFrame({"user_id": frame["user_id"], "episode_id": frame["new_episode_id"],
+                             "score": frame["als_score"].fillna(frame["popularity"]), "rank": frame["rank"],
+                             "strategy": frame["strategy"]})
 
 
 def _frame(data: Interactions, idx: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
@@ -44,21 +53,27 @@ def _frame(data: Interactions, idx: np.ndarray, scores: np.ndarray) -> pd.DataFr
                          "rank": ranks[keep]})
 
 
+def relevant_items(test: pd.DataFrame) -> dict[str, set[str]]:
+    return {str(user): set(group["episode_id"].astype(str)) for user, group in test.groupby("user_id")}
+
+
+def held_out_metrics(data: Interactions, user_factors: np.ndarray, item_factors: np.ndarray,
+                     relevant: dict[str, set[str]], k: int = 10) -> dict:
+    """Ranking metrics of a fitted model's top-``k`` (engaged items excluded) against held-out items."""
+    recs = _frame(data, *recommend(user_factors, item_factors, data.matrix, k))
+    lists = recs.sort_values(["user_id", "rank"]).groupby("user_id")["episode_id"].apply(list).to_dict()
+    return ranking_metrics(lists, relevant, k)
+
+
 def evaluate(df: pd.DataFrame, params: AlsParams, fit: Fit, k: int = 10, time_col: str | None = None) -> dict:
     """Metrics on a held-out split of ``df``, for the model and for popularity."""
     train, test = split_holdout(df, time_col=time_col)
     if test.empty:
         return {}
     data = Interactions.from_frame(train, params)
-    u, v = fit(data, params)
-    relevant = {}
-    for user, group in test.groupby("user_id"):
-        relevant[str(user)] = set(group["episode_id"].astype(str))
-    model_recs = _frame(data, *recommend(u, v, data.matrix, k))
-    pop_recs = _frame(data, *popularity(data.matrix, k))
-    as_lists = lambda f: f.sort_values(["user_id", "rank"]).groupby("user_id")["episode_id"].apply(list).to_dict()  # noqa: E731
-    model = ranking_metrics(as_lists(model_recs), relevant, k)
-    pop = ranking_metrics(as_lists(pop_recs), relevant, k)
+    relevant = relevant_items(test)
+    model = held_out_metrics(data, *fit(data, params), relevant, k)
+    pop = held_out_metrics(data, *popularity_factors(data.matrix), relevant, k)
     return {**{f"als_{m}": x for m, x in model.items()}, **{f"popularity_{m}": x for m, x in pop.items()},
             "test_interactions": int(len(test))}
 
@@ -69,4 +84,6 @@ def train(df: pd.DataFrame, params: AlsParams, fit: Fit, engine: str = "local", 
     data = Interactions.from_frame(df, params)
     t0 = time.perf_counter()
     u, v = fit(data, params)
-    return Trained(data, u, v, params, engine, metrics, time.perf_counter() - t0)
+    totals = df.groupby(["user_id", "episode_id"], as_index=False)["engagement"].sum()
+    totals[["user_id", "episode_id"]] = totals[["user_id", "episode_id"]].astype(str)
+    return Trained(data, u, v, params, engine, totals, metrics, time.perf_counter() - t0)

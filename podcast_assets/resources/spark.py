@@ -18,6 +18,7 @@ def spark_config(master: str = "local[*]", extra: dict[str, str] | None = None) 
         "spark.app.name": "podcast-assets",
         "spark.sql.shuffle.partitions": "4",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",  # stage bars garble run logs and bench output
         "spark.driver.memory": "2g",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         # ALS's iterative lineage is serialised recursively; a larger thread stack avoids the

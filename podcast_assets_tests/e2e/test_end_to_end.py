@@ -112,12 +112,22 @@ def test_the_daemon_takes_an_empty_data_dir_to_recommendations_then_a_rerun_dupl
     assert "Traceback" not in console and "Warning" not in console and "error while computing" not in console
     assert all(keys_unique(s).values()), keys_unique(s)
 
+    # "duplicates nothing" must come from the assets, not from the sensors' cursors having nothing new: run
+    # the unpartitioned assets again by hand over the same inputs first (one transcript partition is re-run
+    # in the next test), then the demo again
+    out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", RERUN)
+    assert out.returncode == 0, out.stderr[-3000:]
     again, console = demo(env, root)
     assert again["complete"]
     stable = ("episodes", "transcripts", "skipped_not_english", "vectors", "mongo_episodes", "mongo_similarities")
     assert {k: again[k] for k in stable} == {k: first[k] for k in stable}
     assert all(keys_unique(s).values()), keys_unique(s)
-    assert daemon_made_every_run(root / "dagster_home") == []
+    assert len(daemon_made_every_run(root / "dagster_home")) == 1  # the run by hand above, no other
+
+
+# every unpartitioned asset whose inputs are unchanged after the demo (the events generator makes new
+# events by design, and a retrain makes a new model version)
+RERUN = "trending_podcasts,episodes,episode_catalog,episode_embeddings,episode_similarities,user_events_raw"
 
 
 def dagster(env, cwd, *args, timeout=600):

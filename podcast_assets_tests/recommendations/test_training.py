@@ -70,14 +70,75 @@ def test_versions_are_kept_and_latest_moves_only_when_complete(tmp_path):
 
 def test_hybrid_falls_back_for_thin_histories():
     vecs = pd.DataFrame({"episode_id": ["a", "b", "c"], "embedding": [[1, 0], [0.9, 0.1], [0, 1]]})
-    history = pd.DataFrame({"user_id": ["rich"] * 3 + ["thin", "cold"], "episode_id": ["a", "c", "b", "a", "c"],
-                            "engagement": [1.0, 1.0, 1.0, 1.0, -1.0]})
+    history = pd.DataFrame({"user_id": ["rich"] * 3 + ["thin", "cold", "x"],
+                            "episode_id": ["a", "c", "b", "a", "c", "lost"], "engagement": [1.0, 1.0, 1.0, 1.0, -1.0, 5.0]})
     rows, kinds = blend(np.ones((1, 2), np.float32), np.ones((3, 2), np.float32), ["rich"], ["a", "b", "c"],
-                        history, vecs, 2, 0.3, 3)
+                        history, vecs, 2, 0.3, 3, {"a", "b", "c"})
     by_user = {}
     for r in rows:
         by_user.setdefault(r["user_id"], []).append(r)
-    assert kinds == {"hybrid": 1, "content": 1, "popularity": 1}
+    assert kinds == {"hybrid": 1, "content": 1, "popularity": 2}
     assert "rich" not in by_user  # every episode is engaged already: nothing left to recommend
     assert by_user["thin"][0]["new_episode_id"] == "b"  # closest to what thin liked
-    assert all(r["new_episode_id"] != "c" for r in by_user["cold"])
+    assert all(r["new_episode_id"] != "c" for r in by_user["cold"])  # a skip is not offered again
+    assert "lost" not in {r["new_episode_id"] for r in rows}  # the most popular, but not playable
+
+
+def test_held_out_ndcg_agrees_with_implicits_own_evaluation():
+    """Our metrics score any engine's lists (popularity, EASE, Spark); on an implicit model they must give
+    what ``implicit.evaluation`` gives."""
+    import scipy.sparse as sp
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.evaluation import ndcg_at_k
+
+    from podcast_assets.recommendations.training import held_out_metrics, relevant_items
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame([(f"u{u}", f"e{int(i)}", float(rng.integers(1, 5)), t) for u in range(60)
+                       for t, i in enumerate(rng.choice(40, 12, replace=False))],
+                      columns=["user_id", "episode_id", "engagement", "ts"])
+    train_df, test = split_holdout(df, 0.25, time_col="ts")
+    data = Interactions.from_frame(train_df, AlsParams())
+    u, v = fit_local(data, AlsParams(rank=8, iterations=5))
+    ours = held_out_metrics(data, u, v, relevant_items(test))
+    model = AlternatingLeastSquares(factors=8)
+    model.user_factors, model.item_factors = u, v
+    u_ix, i_ix = {x: j for j, x in enumerate(data.users)}, {x: j for j, x in enumerate(data.items)}
+    assert test["episode_id"].isin(i_ix).all()
+    truth = sp.csr_matrix((np.ones(len(test)), (test["user_id"].map(u_ix), test["episode_id"].map(i_ix))),
+                          shape=data.matrix.shape)
+    theirs = ndcg_at_k(model, data.matrix, truth, K=10, show_progress=False)
+    assert ours["ndcg@10"] > 0.05 and abs(ours["ndcg@10"] - theirs) < 1e-9
+
+
+def test_ease_closed_form_holds_either_way_round():
+    """The Woodbury form (fewer users than items) and the direct inverse give the paper's B."""
+    import scipy.sparse as sp
+
+    from podcast_assets.recommendations.baselines import fit_ease
+
+    rng = np.random.default_rng(0)
+    for shape in [(40, 100), (100, 40)]:
+        x = (rng.random(shape) < 0.2).astype(np.float64)
+        data = Interactions([str(i) for i in range(shape[0])], [str(j) for j in range(shape[1])], sp.csr_matrix(x))
+        histories, b_t = fit_ease(data, 5.0)
+        p = np.linalg.inv(x.T @ x + 5.0 * np.eye(shape[1]))
+        b = -p / np.diag(p)
+        np.fill_diagonal(b, 0.0)
+        assert np.abs(b_t.T - b).max() < 1e-5 and np.array_equal(histories, x)
+
+
+def test_item_knn_keeps_each_items_k_most_similar_shrunk_cosines():
+    import scipy.sparse as sp
+
+    from podcast_assets.recommendations.baselines import fit_item_knn
+
+    x = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1]], np.float32)
+    data = Interactions(["a", "b", "c", "d"], ["0", "1", "2", "3"], sp.csr_matrix(x))
+    histories, w_t = fit_item_knn(data, k=2, shrink=1.0)
+    w = w_t.T  # w[i, j]: how much having item i speaks for item j
+    norms = np.sqrt(x.sum(axis=0))
+    assert w[0, 1] == np.float32(2 / (norms[0] * norms[1] + 1.0))  # co-occurrence 2, shrunk
+    assert (np.count_nonzero(w, axis=0) <= 2).all() and np.diag(w).sum() == 0
+    assert w[3, 0] == 0 and w[0, 3] == 0  # never together
+    assert np.array_equal(histories, x)
