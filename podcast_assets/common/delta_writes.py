@@ -8,20 +8,24 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing, wait_random
 
 
-def _on_conflict(attempts: int, *markers: str) -> Retrying:
-    """Retries of a commit that lost a race to another writer (its error names one of ``markers``), waiting a
-    little longer each time with jitter so that the writers spread out; any other error is raised at once."""
+def _on_conflict(attempts: int) -> Retrying:
+    """Retries of a commit that lost a race to another writer, waiting a little longer each time with jitter
+    so that the writers spread out; any other error is raised at once. delta-rs raises CommitFailedError for
+    a lost race, and its messages ("a concurrent transaction added new data", "Protocol changed since last
+    commit" when two writers create the table) do not say "conflict"."""
     def lost_race(exc: BaseException) -> bool:
-        return isinstance(exc, (CommitFailedError, DeltaError)) and any(m in str(exc).lower() for m in markers)
+        text = str(exc).lower()
+        return isinstance(exc, CommitFailedError) or isinstance(exc, DeltaError) and (
+            "conflict" in text or "already exists" in text)
 
     return Retrying(stop=stop_after_attempt(attempts), retry=retry_if_exception(lost_race), reraise=True,
                     wait=wait_incrementing(start=0.2, increment=0.2) + wait_random(0, 0.3))
 
 
 def upsert(uri: str, rows: pa.Table, key: str, attempts: int = 8) -> None:
-    """Rows whose ``key`` exists are replaced, others inserted; concurrent commits are retried (two first
-    writers race to create the table: the loser's "already exists" is retried as a merge)."""
-    for attempt in _on_conflict(attempts, "conflict", "already exists"):
+    """Rows whose ``key`` exists are replaced, others inserted; concurrent commits are retried (when two
+    first writers race to create the table, the loser's retry merges into the winner's)."""
+    for attempt in _on_conflict(attempts):
         with attempt:
             if not DeltaTable.is_deltatable(uri):
                 write_deltalake(uri, rows, mode="append")
@@ -32,7 +36,7 @@ def upsert(uri: str, rows: pa.Table, key: str, attempts: int = 8) -> None:
 
 def update(uri: str, predicate: str, updates: dict[str, str], attempts: int = 8) -> None:
     """``DeltaTable.update`` retried on concurrent-commit conflicts."""
-    for attempt in _on_conflict(attempts, "conflict"):
+    for attempt in _on_conflict(attempts):
         with attempt:
             DeltaTable(uri).update(predicate=predicate, updates=updates)
 
