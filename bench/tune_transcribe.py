@@ -11,14 +11,16 @@ Run: ``.venv/bin/python bench/tune_transcribe.py [--repeat 1] [--only batched]``
 import argparse
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the WER helper is beside the tests
 from podcast_assets.resources.bundled_models import whisper_model_path
 from podcast_assets.transcripts.audio import read_wav16k, to_wav16k
 from podcast_assets.transcripts.segments import SAMPLE_RATE
-from podcast_assets.transcripts.wer import wer
 from podcast_assets.transcripts.whisper import available_cores
+from podcast_assets_tests.wer import wer
 
 INPUT = Path(__file__).parent / "data" / "speech-tuning.mp3"
 

@@ -51,7 +51,7 @@ def test_german_and_french_speech_is_refused_on_the_audio(tmp_path):
 def test_a_long_episode_is_cut_into_parts_and_stitched_in_order(tmp_path):
     """10.8 minutes in three voices: on a machine with two or more cores it goes to one worker per core,
     cut at a pause; the segments come back in order, cover the episode and read as the script."""
-    from podcast_assets.transcripts.wer import wer
+    from podcast_assets_tests.wer import wer
 
     catalog = json.loads((CATALOG_DIR / "catalog.json").read_text())
     long = next(e for e in catalog["episodes"] if e["feedTitle"] == "The Long Night")

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
-import random
-import time
-
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing, wait_random
+
+
+def _on_conflict(attempts: int) -> Retrying:
+    """Retries of a commit that lost a race to another writer, waiting a little longer each time with jitter
+    so that the writers spread out; any other error is raised at once. delta-rs raises CommitFailedError for
+    a lost race, and its messages ("a concurrent transaction added new data", "Protocol changed since last
+    commit" when two writers create the table) do not say "conflict"."""
+    def lost_race(exc: BaseException) -> bool:
+        text = str(exc).lower()
+        return isinstance(exc, CommitFailedError) or isinstance(exc, DeltaError) and (
+            "conflict" in text or "already exists" in text)
+
+    return Retrying(stop=stop_after_attempt(attempts), retry=retry_if_exception(lost_race), reraise=True,
+                    wait=wait_incrementing(start=0.2, increment=0.2) + wait_random(0, 0.3))
 
 
 def upsert(uri: str, rows: pa.Table, key: str, attempts: int = 8) -> None:
-    """Rows whose ``key`` exists are replaced, others inserted; concurrent commits are retried."""
-    for attempt in range(attempts):
-        try:
+    """Rows whose ``key`` exists are replaced, others inserted; concurrent commits are retried (when two
+    first writers race to create the table, the loser's retry merges into the winner's)."""
+    for attempt in _on_conflict(attempts):
+        with attempt:
             if not DeltaTable.is_deltatable(uri):
                 write_deltalake(uri, rows, mode="append")
-                return
-            (DeltaTable(uri).merge(rows, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
-             .when_matched_update_all().when_not_matched_insert_all().execute())
-            return
-        except (CommitFailedError, DeltaError) as exc:
-            if attempt == attempts - 1 or "conflict" not in str(exc).lower() and "already exists" not in str(exc).lower():
-                raise
-            time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
+            else:
+                (DeltaTable(uri).merge(rows, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
+                 .when_matched_update_all().when_not_matched_insert_all().execute())
 
 
 def update(uri: str, predicate: str, updates: dict[str, str], attempts: int = 8) -> None:
     """``DeltaTable.update`` retried on concurrent-commit conflicts."""
-    for attempt in range(attempts):
-        try:
+    for attempt in _on_conflict(attempts):
+        with attempt:
             DeltaTable(uri).update(predicate=predicate, updates=updates)
-            return
-        except (CommitFailedError, DeltaError) as exc:
-            if attempt == attempts - 1 or "conflict" not in str(exc).lower():
-                raise
-            time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
 
 
 def replace_days(uri: str, rows: pa.Table, first, last, column: str = "day") -> None:

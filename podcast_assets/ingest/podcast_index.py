@@ -1,4 +1,5 @@
-"""A Podcast Index API client: signed requests, a steady rate, retries with backoff and jitter.
+"""A Podcast Index API client: signed requests, a steady rate, retries (tenacity) that wait what a 429 or
+503 asks in ``Retry-After``, otherwise exponential backoff with full jitter, both capped at ``backoff_cap``.
 
 The local server in ``local/podcast_index_server.py`` speaks the same API. The key and secret never appear in an
 error message: bodies quoted in errors are cut short and scrubbed of both.
@@ -7,15 +8,25 @@ error message: bodies quoted in errors are cut short and scrubbed of both.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 import time
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import requests
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 USER_AGENT = "podcast-assets/0.1 (+https://github.com/podcast-assets)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_AFTER_STATUS = {429, 503}
 
 
 class PodcastIndexError(RuntimeError):
@@ -24,6 +35,30 @@ class PodcastIndexError(RuntimeError):
 
 class PodcastIndexAuthError(PodcastIndexError):
     pass
+
+
+class _Retryable(Exception):
+    """One failed attempt worth another: what failed (no headers, so no secrets) and any wait the server asked."""
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.problem, self.retry_after = problem, retry_after
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: either form of RFC 9110 (delay-seconds or an HTTP-date)."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # a "-0000" zone parses naive; an HTTP-date is GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def auth_headers(key: str, secret: str, now: float | None = None, user_agent: str = USER_AGENT) -> dict:
@@ -42,6 +77,7 @@ class PodcastIndexClient:
         self.min_interval = 1.0 / rate_per_sec if rate_per_sec > 0 else 0.0
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.user_agent, self.sleep, self.log = user_agent, sleep, log
+        self._backoff = wait_random_exponential(multiplier=backoff_base, max=backoff_cap)
         self._last = 0.0
         self._lock = threading.Lock()
         self.session = requests.Session()
@@ -60,36 +96,48 @@ class PodcastIndexClient:
                 self.sleep(wait)
             self._last = time.monotonic()
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_cap, self.backoff_base * 2 ** attempt) * random.uniform(0.5, 1.0)
+    def _wait(self, state: RetryCallState) -> float:
+        # a longer Retry-After is cut to the cap too, so max_retries x backoff_cap still bounds a call
+        asked = state.outcome.exception().retry_after
+        return min(asked, self.backoff_cap) if asked is not None else self._backoff(state)
+
+    def _log_retry(self, path: str, state: RetryCallState) -> None:
+        if self.log:
+            exc = state.outcome.exception()
+            asked = " (Retry-After)" if exc.retry_after is not None else ""
+            self.log(f"Podcast Index {path}: {exc.problem}, retry {state.attempt_number}/{self.max_retries} "
+                     f"in {state.next_action.sleep:.1f}s{asked}")
 
     def get(self, path: str, params: dict | None = None, flags: tuple[str, ...] = ()) -> dict:
         url = f"{self.base_url}/{path.lstrip('/')}"
         query = "&".join([urlencode(params or {})] + list(flags)).strip("&")
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
-            self._pace()
-            self.requests_made += 1
-            try:
-                resp = self.session.get(f"{url}?{query}" if query else url, timeout=self.timeout,
-                                        headers=auth_headers(self._key, self._secret, user_agent=self.user_agent))
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"{type(exc).__name__}"
-            else:
-                if resp.status_code == 401:
-                    raise PodcastIndexAuthError(
-                        f"Podcast Index rejected the credentials for {path} (HTTP 401: "
-                        f"{self._scrub(resp.text).strip()!r}); check PODCAST_INDEX_API_KEY / _SECRET and the clock")
-                if resp.status_code not in RETRY_STATUS:
-                    return self._parse(path, resp)
-                last_problem = f"HTTP {resp.status_code}"
-            if attempt < self.max_retries:
-                delay = self._backoff(attempt)
-                if self.log:
-                    self.log(f"Podcast Index {path}: {last_problem}, retry {attempt + 1}/{self.max_retries} "
-                             f"in {delay:.1f}s")
-                self.sleep(delay)
-        raise PodcastIndexError(f"Podcast Index {path} failed after {self.max_retries + 1} attempts: {last_problem}")
+        retrying = Retrying(stop=stop_after_attempt(self.max_retries + 1), wait=self._wait, sleep=self.sleep,
+                            retry=retry_if_exception_type(_Retryable),
+                            before_sleep=lambda state: self._log_retry(path, state))
+        try:
+            return retrying(self._attempt, path, f"{url}?{query}" if query else url)
+        except RetryError as exc:
+            problem = exc.last_attempt.exception().problem
+            raise PodcastIndexError(f"Podcast Index {path} failed after {self.max_retries + 1} attempts: "
+                                    f"{problem}") from None
+
+    def _attempt(self, path: str, url: str) -> dict:
+        self._pace()
+        self.requests_made += 1
+        try:
+            resp = self.session.get(url, timeout=self.timeout,
+                                    headers=auth_headers(self._key, self._secret, user_agent=self.user_agent))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retryable(type(exc).__name__) from None
+        if resp.status_code == 401:
+            raise PodcastIndexAuthError(
+                f"Podcast Index rejected the credentials for {path} (HTTP 401: "
+                f"{self._scrub(resp.text).strip()!r}); check PODCAST_INDEX_API_KEY / _SECRET and the clock")
+        if resp.status_code in RETRY_STATUS:
+            asked = retry_after_seconds(resp.headers.get("Retry-After")) \
+                if resp.status_code in RETRY_AFTER_STATUS else None
+            raise _Retryable(f"HTTP {resp.status_code}", asked)
+        return self._parse(path, resp)
 
     def _parse(self, path: str, resp: requests.Response) -> dict:
         if resp.status_code >= 400:

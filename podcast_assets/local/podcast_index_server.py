@@ -4,7 +4,8 @@ It checks the auth headers and the ±3 minute date window as the real service do
 generic library user agents with an HTML page, and serves the catalog's audio and transcripts.
 Tests steer it through ``POST /__control`` (JSON): ``{"faults": [{"status": 429}, ...]}`` makes the
 next API requests fail in order (``"status": "malformed"`` answers broken JSON, ``"slow": seconds``
-delays), ``{"reset": true}`` clears them. Run: ``python -m podcast_assets.local.podcast_index_server``.
+delays, ``"retry_after": "1"`` adds that header), ``{"reset": true}`` clears them.
+Run: ``python -m podcast_assets.local.podcast_index_server``.
 """
 
 from __future__ import annotations
@@ -95,8 +96,10 @@ def make_handler(api: Api):
         def log_message(self, fmt, *args):  # quiet: tests and the stack log enough
             pass
 
-        def _send(self, status: int, body: bytes, ctype: str) -> None:
+        def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -145,7 +148,8 @@ def make_handler(api: Api):
                 if fault.get("status") == "malformed":
                     return self._send(200, b'{"status": "true", "feeds": [', "application/json")
                 if isinstance(fault.get("status"), int):
-                    return self._send(fault["status"], b"<html>error</html>", "text/html")
+                    extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
+                    return self._send(fault["status"], b"<html>error</html>", "text/html", extra)
             body = api.answer(path, parse_qs(url.query, keep_blank_values=True))
             if body is None:
                 return self._send(404, b"not found", "text/plain")

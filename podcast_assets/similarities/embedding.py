@@ -1,31 +1,15 @@
 """Long-document embeddings: token-aware sliding windows, each embedded, averaged on the sphere.
 
-A transcript is tokenised once with the model's own tokenizer; windows of ``max_tokens -
-safety_margin`` tokens (the margin leaves room for the special tokens the model adds) overlap by
-``overlap`` tokens. Each window is embedded (unit length), the window vectors are averaged
-weighted by their token counts, and the mean is renormalised to unit length.
+A transcript is tokenised once by the model's own tokenizer, which cuts it into windows itself
+(``return_overflowing_tokens``): ``max_tokens - safety_margin`` tokens each (the margin leaves room for
+the special tokens the model adds), each overlapping the one before by ``overlap`` tokens. Each window is
+embedded (unit length), the window vectors are averaged weighted by their token counts, and the mean is
+renormalised to unit length.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-
-def windows(n_tokens: int, max_tokens: int, overlap: int, safety_margin: int) -> list[tuple[int, int]]:
-    size = max_tokens - safety_margin
-    if size <= 0 or overlap >= size:
-        raise ValueError(f"need max_tokens - safety_margin ({size}) > overlap ({overlap}) > = 0")
-    if n_tokens <= size:
-        return [(0, n_tokens)] if n_tokens else []
-    step = size - overlap
-    out = []
-    start = 0
-    while True:
-        end = min(start + size, n_tokens)
-        out.append((start, end))
-        if end == n_tokens:
-            return out
-        start += step
 
 
 def pool(chunk_vectors: np.ndarray, token_counts: list[int]) -> np.ndarray:
@@ -39,12 +23,20 @@ class LongTextEmbedder:
     def __init__(self, model, max_tokens: int = 256, overlap: int = 32, safety_margin: int = 8, batch_size: int = 32):
         self.model, self.tokenizer = model, model.tokenizer
         self.max_tokens = min(max_tokens, int(getattr(model, "max_seq_length", max_tokens) or max_tokens))
-        self.overlap, self.margin, self.batch_size = overlap, safety_margin, batch_size
+        self.overlap, self.batch_size = overlap, batch_size
+        self.size = self.max_tokens - safety_margin
+        if self.size <= 0 or overlap >= self.size:
+            raise ValueError(f"need max_tokens - safety_margin ({self.size}) > overlap ({overlap}) >= 0")
+
+    def windows(self, text: str) -> list[list[int]]:
+        """The token ids of each window."""
+        out = self.tokenizer(text, add_special_tokens=False, truncation=True, max_length=self.size,
+                             stride=self.overlap, return_overflowing_tokens=True)["input_ids"]
+        return [ids for ids in out if ids]  # an empty text comes back as one empty window
 
     def chunks(self, text: str) -> tuple[list[str], list[int]]:
-        ids = self.tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"]
-        spans = windows(len(ids), self.max_tokens, self.overlap, self.margin)
-        return [self.tokenizer.decode(ids[a:b]) for a, b in spans], [b - a for a, b in spans]
+        windows = self.windows(text)
+        return [self.tokenizer.decode(ids) for ids in windows], [len(ids) for ids in windows]
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One unit vector per text (zeros for an empty text)."""

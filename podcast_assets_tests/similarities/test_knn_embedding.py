@@ -1,19 +1,32 @@
+import functools
+
 import numpy as np
 import pytest
 
-from podcast_assets.similarities.embedding import pool, windows
+from podcast_assets.resources.embedder import EmbedderResource
+from podcast_assets.similarities.embedding import LongTextEmbedder, pool
 from podcast_assets.similarities.knn import topk
 from podcast_assets.similarities.neighbours import neighbour_rows
 
 
-def test_windows_cover_every_token_with_overlap():
-    spans = windows(1000, max_tokens=256, overlap=32, safety_margin=8)
-    assert spans[0] == (0, 248) and spans[-1][1] == 1000
-    assert all(b - a <= 248 for a, b in spans)
-    assert all(spans[i][1] - spans[i + 1][0] == 32 for i in range(len(spans) - 1))
-    assert windows(10, 256, 32, 8) == [(0, 10)] and windows(0, 256, 32, 8) == []
+@functools.cache
+def embedder() -> LongTextEmbedder:
+    return EmbedderResource().embedder()  # the bundled model, the defaults: 256 tokens, overlap 32, margin 8
+
+
+def test_the_tokenizer_windows_cover_every_token_with_overlap():
+    e = embedder()
+    text = " ".join(f"word{i}" for i in range(400))
+    ids = e.tokenizer(text, add_special_tokens=False)["input_ids"]
+    windows = e.windows(text)
+    assert len(ids) > 1000 and len(windows[0]) == 248 and all(len(w) <= 248 for w in windows)
+    # the spans of the hand-written windows this replaced: a step of 248 - 32, the last one ending at the end
+    assert windows == [ids[a:a + 248] for a in range(0, len(ids) - 32, 248 - 32)]
+    assert e.chunks(text)[1] == [len(w) for w in windows]
+    assert e.chunks("a short one") == (["a short one"], [3]) and e.chunks("") == ([], [])
+    assert np.isclose(np.linalg.norm(e.embed([text])[0]), 1.0) and not e.embed([""]).any()
     with pytest.raises(ValueError):
-        windows(10, 16, 32, 8)
+        LongTextEmbedder(e.model, max_tokens=40, overlap=32, safety_margin=8)
 
 
 def test_pool_is_a_token_weighted_unit_mean():

@@ -7,8 +7,8 @@ import dagster as dg
 from deltalake import DeltaTable
 
 from podcast_assets.transcripts.assets import transcripts
-from podcast_assets.transcripts.wer import wer
 from podcast_assets_tests.helpers import catalog, kafka_for
+from podcast_assets_tests.wer import wer
 
 
 def _episodes():
