@@ -128,7 +128,7 @@ def _recommend(args) -> int:
 
     from podcast_assets.recommendations.history import engagement_totals
     from podcast_assets.recommendations.lists import popularity_rows
-    from podcast_assets.recommendations.rules import recommendable
+    from podcast_assets.recommendations.rules import unplayable
     from podcast_assets.resources.factory import resources_outside_runs
     from podcast_assets.resources.mongo import UNAVAILABLE
 
@@ -147,9 +147,9 @@ def _recommend(args) -> int:
     if not rows:  # unknown to the model: the popular episodes, from the tables the lists come from
         totals = engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement",
                                                                      "last_ts"]))
-        playable = recommendable(delta.pandas("transcripts", ["episode_id", "status"]))
+        blocked = unplayable(delta.pandas("transcripts", ["episode_id", "status"]))
         rows = [{k: v for k, v in r.items() if k != "_id"}
-                for r in popularity_rows([args.user_id], totals, playable, args.n, version or "")]
+                for r in popularity_rows([args.user_id], totals, blocked, args.n, version or "")]
     titles = delta.titles()
     for r in rows:
         r["title"] = titles.get(r["new_episode_id"], "")

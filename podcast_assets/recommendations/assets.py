@@ -19,7 +19,7 @@ from podcast_assets.recommendations.model_store import (
     prune,
     save_version,
 )
-from podcast_assets.recommendations.rules import recommendable
+from podcast_assets.recommendations.rules import unplayable
 from podcast_assets.recommendations.training import train
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
@@ -43,9 +43,9 @@ def _totals(delta: DeltaTables) -> pd.DataFrame:
     return engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement", "last_ts"]))
 
 
-def _playable(delta: DeltaTables) -> set[str]:
-    """The recommendable episodes (``rules.recommendable``): transcribed English ones."""
-    return recommendable(delta.pandas("transcripts", ["episode_id", "status"]))
+def _unplayable(delta: DeltaTables) -> set[str]:
+    """The episodes never recommended (``rules.unplayable``): failed downloads, refused or non-English audio."""
+    return unplayable(delta.pandas("transcripts", ["episode_id", "status"]))
 
 
 def model_of_this_run(context) -> str | None:
@@ -126,10 +126,10 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
                          files: DataDir, als: AlsEngine) -> dg.MaterializeResult:
     """Top-N per user from the model trained in this run (if it passed its check) to
     ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
-    for users with no positive engagement. Never an engaged episode, only playable ones (``rules.py``)."""
+    for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``)."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
-                      _playable(delta), als.top_n, version)
+                      _unplayable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
     return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": sum(by_strategy.values()),
@@ -146,7 +146,7 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
-                        als.min_history, _playable(delta))
+                        als.min_history, _unplayable(delta))
     for row in rows:
         row.update(model_version=version, _id=f"{version}|{row['user_id']}|{row['rank']}")
     meta = _publish(mongo, "hybrid_top_n", rows, version, context)
@@ -172,7 +172,7 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
     version = POPULARITY + new_version()
     users = sorted(totals["user_id"].unique())
-    rows = popularity_rows(users, totals, _playable(delta), als.top_n, version)
+    rows = popularity_rows(users, totals, _unplayable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     return dg.MaterializeResult(metadata={**meta, "published": True, "model_version": version, "users": len(users),
                                           "preview": dg.MetadataValue.md(markdown_preview(

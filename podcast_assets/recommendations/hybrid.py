@@ -4,7 +4,7 @@ For a user with at least ``min_history`` positively engaged episodes: ``(1 - w) 
 both scaled to [0, 1] per user, where content is the best cosine between a candidate and the
 user's liked episodes. With less history: content alone if any liked episode has a vector, else
 popularity. What may be recommended follows ``rules.py``: never an engaged episode (a skip included),
-only recommendable (playable) episodes.
+never an unplayable (``blocked``) one.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def _scale(x: np.ndarray) -> np.ndarray:
 
 def blend(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], items: list[str],
           history: pd.DataFrame, vectors: pd.DataFrame, n: int, weight: float, min_history: int,
-          playable: set[str]):
-    candidates = sorted(set(items) | set(vectors["episode_id"]) | set(history["episode_id"]) | playable)
+          blocked: set[str]):
+    candidates = sorted(set(items) | set(vectors["episode_id"]) | set(history["episode_id"]))
     c_ix = {c: j for j, c in enumerate(candidates)}
     dim = len(vectors["embedding"].iloc[0]) if len(vectors) else 0
     vec = np.zeros((len(candidates), max(dim, 1)), np.float32)
@@ -41,9 +41,9 @@ def blend(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], 
     item_map = np.array([c_ix[i] for i in items], dtype=np.int64)
     u_ix = {u: i for i, u in enumerate(users)}
     pop = np.zeros(len(candidates), np.float32)
-    for eid, cnt in popular(history, playable).items():
+    for eid, cnt in popular(history, blocked).items():
         pop[c_ix[eid]] = cnt
-    unplayable = np.array([c not in playable for c in candidates], dtype=bool)
+    unplayable = np.array([c in blocked for c in candidates], dtype=bool)
     rows, kinds = [], Counter()
     for user, group in history.groupby("user_id"):
         engaged = np.array([c_ix[e] for e in group["episode_id"]], dtype=np.int64)

@@ -17,10 +17,9 @@ def top_n_rows(idx: np.ndarray, scores: np.ndarray, users: list[str], items: lis
             for u in range(idx.shape[0]) for r, (i, sc) in enumerate(zip(idx[u], scores[u])) if i >= 0]
 
 
-def popularity_rows(users: list[str], totals: pd.DataFrame, playable: set[str] | None, n: int,
-                    version: str) -> list[dict]:
+def popularity_rows(users: list[str], totals: pd.DataFrame, blocked: set[str], n: int, version: str) -> list[dict]:
     """Each user's most popular recommendable episodes they have not engaged with."""
-    ranked = popular(totals, playable if playable is not None else set(totals["episode_id"]))
+    ranked = popular(totals, blocked)
     seen = totals.groupby("user_id")["episode_id"].apply(set).to_dict()
     rows = []
     for user in users:
@@ -33,14 +32,15 @@ def popularity_rows(users: list[str], totals: pd.DataFrame, playable: set[str] |
 
 
 def model_rows(user_factors: np.ndarray, item_factors: np.ndarray, users: list[str], items: list[str],
-               totals: pd.DataFrame, playable: set[str] | None, n: int, version: str) -> list[dict]:
+               totals: pd.DataFrame, blocked: set[str], n: int, version: str) -> list[dict]:
     """A model's lists for every user with engagement: its top-N for the users it knows (engaged and
-    unplayable episodes excluded), popularity for users with no positive engagement or newer than it."""
-    allowed = None if playable is None else allowed_indices(items, playable)
+    ``blocked`` (unplayable) episodes excluded), popularity for users with no positive engagement or newer
+    than the model."""
+    allowed = allowed_indices(items, blocked) if blocked else None
     idx, scores = recommend(user_factors, item_factors, seen_matrix(totals, users, items), n, allowed)
     known = known_users(totals)
     mine = np.array([u in known for u in users], dtype=bool)
     rows = top_n_rows(idx[mine], scores[mine], [u for u, k in zip(users, mine) if k], items, version)
     in_model = {u for u, k in zip(users, mine) if k}
     rest = sorted(set(totals["user_id"].astype(str)) - in_model)
-    return rows + popularity_rows(rest, totals, playable, n, version)
+    return rows + popularity_rows(rest, totals, blocked, n, version)

@@ -1,8 +1,9 @@
 """What may be recommended, to whom: one rule for every list (ALS, hybrid, popularity, the CLI).
 
-- **Recommendable**: an episode a listener can play in our catalogue, i.e. one whose row in the episode
-  status table (``transcripts``) says ``transcribed`` (downloaded, decoded, English). A failed download,
-  refused audio or a non-English episode is never recommended, even if listeners engaged with it.
+- **Recommendable**: an episode a listener can play in our catalogue: never one whose row in the episode
+  status table (``transcripts``) says it failed (a dead, refused or corrupt download) or that it is not
+  English, even if listeners engaged with it. An episode still being transcribed is not held back: its
+  audio was never found wanting, and listeners may reach it before the pipeline does.
 - **Seen**: every (user, episode) pair with engagement, of either sign: a skip is not a reason to offer
   the episode again.
 - **Known**: a user with positive engagement (the model learnt something about them). Anyone else, never
@@ -16,16 +17,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-PLAYABLE = "transcribed"
+UNPLAYABLE = ("failed", "skipped_not_english")  # status prefixes: "failed: <reason>"
 
 
-def recommendable(statuses: pd.DataFrame) -> set[str]:
+def unplayable(statuses: pd.DataFrame) -> set[str]:
     """``statuses``: the ``transcripts`` table's ``episode_id, status`` (one row per episode)."""
-    return set(statuses.loc[statuses["status"] == PLAYABLE, "episode_id"].astype(str))
+    bad = statuses["status"].astype(str).str.startswith(UNPLAYABLE)
+    return set(statuses.loc[bad, "episode_id"].astype(str))
 
 
-def allowed_indices(items: list[str], playable: set[str]) -> np.ndarray:
-    return np.array([j for j, item in enumerate(items) if item in playable], dtype=np.int64)
+def allowed_indices(items: list[str], blocked: set[str]) -> np.ndarray:
+    return np.array([j for j, item in enumerate(items) if item not in blocked], dtype=np.int64)
 
 
 def seen_matrix(totals: pd.DataFrame, users: list[str], items: list[str]) -> sp.csr_matrix:
@@ -41,16 +43,9 @@ def known_users(totals: pd.DataFrame) -> set[str]:
     return set(totals.loc[totals["engagement"] > 0, "user_id"].astype(str))
 
 
-def popular(totals: pd.DataFrame, playable: set[str]) -> pd.Series:
-    """Recommendable episodes by their number of users with positive engagement, most popular first
-    (ties by id, so every list is reproducible); recommendable episodes nobody liked yet come last."""
+def popular(totals: pd.DataFrame, blocked: set[str]) -> pd.Series:
+    """The recommendable episodes listeners reached, by their number of users with positive engagement,
+    most popular first (ties by id, so every list is reproducible)."""
     counts = totals.loc[totals["engagement"] > 0].groupby("episode_id")["user_id"].nunique()
-    counts = counts.reindex(sorted(playable), fill_value=0).astype(float)
-    return counts.sort_values(ascending=False, kind="stable")
-
-
-def popular_for(user: str, totals: pd.DataFrame, playable: set[str], n: int) -> list[tuple[str, float]]:
-    """A user's popularity list: the popular episodes they have not engaged with."""
-    seen = set(totals.loc[totals["user_id"] == user, "episode_id"])
-    ranked = popular(totals, playable)
-    return [(str(e), float(c)) for e, c in ranked.items() if e not in seen][:n]
+    reached = sorted(set(totals["episode_id"].astype(str)) - blocked)
+    return counts.reindex(reached, fill_value=0).astype(float).sort_values(ascending=False, kind="stable")

@@ -29,12 +29,12 @@ class Trained:
     metrics: dict = field(default_factory=dict)
     fit_seconds: float = 0.0
 
-    def top_n(self, n: int, playable: set[str] | None = None) -> pd.DataFrame:
+    def top_n(self, n: int, blocked: frozenset[str] = frozenset()) -> pd.DataFrame:
         """``user_id, episode_id, score, rank, strategy`` under the same rules as the published lists
         (``lists.model_rows``): no engaged item (skips included), popularity for users the model does not
-        know, only ``playable`` items if given."""
+        know, never a ``blocked`` (unplayable) item."""
         rows = model_rows(self.user_factors, self.item_factors, self.data.users, self.data.items, self.totals,
-                          playable, n, "")
+                          set(blocked), n, "")
         frame = pd.DataFrame(rows, columns=["user_id", "new_episode_id", "als_score", "popularity", "rank",
                                             "strategy"])
         return pd.DataFrame({"user_id": frame["user_id"], "episode_id": frame["new_episode_id"],

@@ -73,7 +73,7 @@ def test_hybrid_falls_back_for_thin_histories():
     history = pd.DataFrame({"user_id": ["rich"] * 3 + ["thin", "cold", "x"],
                             "episode_id": ["a", "c", "b", "a", "c", "lost"], "engagement": [1.0, 1.0, 1.0, 1.0, -1.0, 5.0]})
     rows, kinds = blend(np.ones((1, 2), np.float32), np.ones((3, 2), np.float32), ["rich"], ["a", "b", "c"],
-                        history, vecs, 2, 0.3, 3, {"a", "b", "c"})
+                        history, vecs, 2, 0.3, 3, {"lost"})
     by_user = {}
     for r in rows:
         by_user.setdefault(r["user_id"], []).append(r)
