@@ -3,8 +3,10 @@
 import dagster as dg
 
 from podcast_assets.events import assets as events_assets
+from podcast_assets.events import checks as events_checks
 from podcast_assets.events import sensors as events_sensors
 from podcast_assets.ingest import assets as ingest_assets
+from podcast_assets.ingest import checks as ingest_checks
 from podcast_assets.ingest import sensors as ingest_sensors
 from podcast_assets.recommendations import assets as recommendations_assets
 from podcast_assets.recommendations import checks as recommendations_checks
@@ -13,6 +15,7 @@ from podcast_assets.resources.factory import build_resources
 from podcast_assets.runs import sensors as runs_sensors
 from podcast_assets.settings import settings_from_env
 from podcast_assets.similarities import assets as similarities_assets
+from podcast_assets.similarities import checks as similarities_checks
 from podcast_assets.transcripts import assets as transcripts_assets
 from podcast_assets.transcripts import sensors as transcripts_sensors
 
@@ -23,7 +26,8 @@ assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similar
 
 defs = dg.Definitions(
     assets=events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS),
-    asset_checks=dg.load_asset_checks_from_modules([recommendations_checks]),
+    asset_checks=dg.load_asset_checks_from_modules([ingest_checks, similarities_checks, events_checks,
+                                                    recommendations_checks]),
     jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
           events_sensors.user_events_job, events_sensors.daily_engagement_job,
           recommendations_sensors.recommendations_job],

@@ -39,7 +39,7 @@ def model_root(files: DataDir):
     return files.folder("models", "als")
 
 
-def _totals(delta: DeltaTables) -> pd.DataFrame:
+def engagement_of(delta: DeltaTables) -> pd.DataFrame:
     return engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement", "last_ts"]))
 
 
@@ -89,7 +89,7 @@ def publishable_model(context, files: DataDir) -> str:
 def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir,
               als: AlsEngine) -> dg.MaterializeResult:
     """Implicit ALS on summed engagement; a new complete version directory per training."""
-    df = _totals(delta)
+    df = engagement_of(delta)
     if df.empty:
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
     params = als.params()
@@ -128,7 +128,7 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
     for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``)."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
+    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], engagement_of(delta),
                       _unplayable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
@@ -144,7 +144,7 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     """ALS blended with content similarity to each user's history; content or popularity for users
     with little history, so nobody gets nothing."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], _totals(delta),
+    rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], engagement_of(delta),
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
                         als.min_history, _unplayable(delta))
     for row in rows:
@@ -167,7 +167,7 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
     if current and not current.startswith(POPULARITY):
         context.log.info(f"model {current} is published: no popularity lists needed")
         return dg.MaterializeResult(metadata={"published": False, "model_version": current})
-    totals = _totals(delta)
+    totals = engagement_of(delta)
     if totals.empty:
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
     version = POPULARITY + new_version()

@@ -1,11 +1,23 @@
 """Asset checks of the recommendation stage."""
 
 import dagster as dg
+import pandas as pd
 
-from podcast_assets.recommendations.assets import als_model, checked_model, model_root
+from podcast_assets.recommendations.assets import (
+    als_model,
+    checked_model,
+    engagement_of,
+    hybrid_recommendations,
+    model_root,
+    user_recommendations,
+)
+from podcast_assets.recommendations.contracts import published_lists
 from podcast_assets.recommendations.evaluation import beats_popularity
 from podcast_assets.recommendations.model_store import document
-from podcast_assets.resources.delta import DataDir
+from podcast_assets.resources.delta import DataDir, DeltaTables
+from podcast_assets.resources.engines import AlsEngine
+from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
+from podcast_assets.runs.check_results import check_result
 
 
 @dg.asset_check(asset=als_model, blocking=True,
@@ -20,3 +32,31 @@ def als_beats_popularity(context: dg.AssetCheckExecutionContext, files: DataDir)
     return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.ERROR, metadata={
         "model_version": version, "reason": why,
         **{k: float(metrics[k]) for k in ("als_ndcg@10", "popularity_ndcg@10") if metrics.get(k) is not None}})
+
+
+def _published_set_check(mongo: MongoResource, delta: DeltaTables, als: AlsEngine, collection: str):
+    """Every document of the collection (older sets are deleted once the pointer moves, so this is the
+    published set, and a leftover of another version shows up here)."""
+    try:
+        docs = pd.DataFrame(mongo.find(mongo.recommendations_database, collection, {}),
+                            columns=["user_id", "new_episode_id", "model_version"])
+    except UNAVAILABLE:
+        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                   description=f"not checked: MongoDB at {mongo.safe_address} is unreachable")
+    verdict = published_lists(docs, engagement_of(delta), als.top_n)
+    return check_result(verdict, "recommendations", users=int(docs["user_id"].nunique()),
+                        model_versions=int(docs["model_version"].nunique()))
+
+
+@dg.asset_check(asset=user_recommendations,
+                description="The published ALS set: no episode the user engaged with (skips included), at most "
+                            "TOP_N per user, one model version")
+def als_lists_respect_the_rules(mongo: MongoResource, delta: DeltaTables, als: AlsEngine) -> dg.AssetCheckResult:
+    return _published_set_check(mongo, delta, als, "als_top_n")
+
+
+@dg.asset_check(asset=hybrid_recommendations,
+                description="The published hybrid set: no episode the user engaged with (skips included), at most "
+                            "TOP_N per user, one model version")
+def hybrid_lists_respect_the_rules(mongo: MongoResource, delta: DeltaTables, als: AlsEngine) -> dg.AssetCheckResult:
+    return _published_set_check(mongo, delta, als, "hybrid_top_n")

@@ -26,3 +26,18 @@ class EmbedderResource(dg.ConfigurableResource):
         path = embedder_path(self.model_name)
         model = SentenceTransformer(path, device=self.device, local_files_only=path != self.model_name)
         return LongTextEmbedder(model, self.max_tokens, self.overlap, self.safety_margin, self.batch_size)
+
+    def dimension(self) -> int:
+        """The model's output dimension, from its saved module configs (no model load) when it has them."""
+        import json
+        from pathlib import Path
+
+        root = Path(embedder_path(self.model_name))
+        dims = None
+        modules = root / "modules.json"
+        for module in json.loads(modules.read_text()) if modules.is_file() else []:
+            config = root / module.get("path", "") / "config.json"
+            if module.get("type", "").endswith(("Pooling", "Dense")) and config.is_file():
+                fields = json.loads(config.read_text())
+                dims = fields.get("out_features", fields.get("word_embedding_dimension", dims))
+        return int(dims) if dims else self.embedder().model.get_sentence_embedding_dimension()

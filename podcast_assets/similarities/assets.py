@@ -110,7 +110,7 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
     until = pd.Timestamp(vectors["created_at"].max()).isoformat() if len(vectors) else (since.isoformat() if since else "")
     if new.empty or hist.empty or len(vectors) < 2:
         context.log.info(f"no vectors to compare ({len(new)} new since {since}, {len(vectors)} in all)")
-        context.add_output_metadata({"vectors_until": until, "pairs": 0})
+        context.add_output_metadata({"vectors_until": until, "pairs": 0, "top_k": top_k})
         return pd.DataFrame(columns=["new_episode_id", "historical_episode_id", "model"])
     new_ids, hist_ids = new["episode_id"].tolist(), hist["episode_id"].tolist()
     rows, cols, sims = knn.neighbours(new_ids, np.stack(new["embedding"].to_numpy()), hist_ids,
@@ -121,7 +121,7 @@ def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityCo
     shown = out.assign(new_title=out["new_episode_id"].map(titles), neighbour=out["historical_episode_id"].map(titles))
     context.add_output_metadata({
         "vectors_until": until,  # the next run compares the vectors written after this one
-        "pairs": len(out), "new_episodes": len(new), "history": len(hist), "engine": knn.name,
+        "pairs": len(out), "new_episodes": len(new), "history": len(hist), "engine": knn.name, "top_k": top_k,
         "mean_top1_cosine": float(out[out["rank"] == 1]["cosine_similarity"].mean()),
         "preview": dg.MetadataValue.md(markdown_preview(shown[shown["rank"] == 1],
                                                         ["new_title", "neighbour", "cosine_similarity"], 20))})

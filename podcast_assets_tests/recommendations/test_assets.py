@@ -11,25 +11,9 @@ import pytest
 from deltalake import DeltaTable
 from pymongo import MongoClient
 
-from podcast_assets.events.assets import daily_engagement, user_events, user_events_raw
 from podcast_assets.recommendations.assets import als_model, hybrid_recommendations, user_recommendations
 from podcast_assets.recommendations.model_store import versions
-from podcast_assets.similarities.assets import episode_embeddings, episode_similarities
 from podcast_assets_tests.helpers import env_for, resources_for
-
-
-@pytest.fixture(scope="module")
-def env(transcribed):
-    settings, _, resources, _ = transcribed
-    if not DeltaTable.is_deltatable(settings.delta_path("vectors")):  # hybrid needs both
-        assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
-    assert dg.materialize([user_events], resources=resources, run_config={"ops": {"user_events": {"config": {
-        "num_users": 30, "events_per_user": 25, "batch_seed": 5, "malformed_share": 0.0}}}}).success
-    raw = dg.materialize([user_events_raw], resources=resources)
-    days = raw.asset_materializations_for_node("user_events_raw")[0].metadata["days_touched"].value.split(",")
-    for day in days:
-        assert dg.materialize([daily_engagement], resources=resources, partition_key=day).success
-    return settings, resources
 
 
 def test_two_trainings_leave_two_versions_and_recs_carry_the_latest(env):

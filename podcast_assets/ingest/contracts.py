@@ -1,0 +1,31 @@
+"""The ``episodes`` contract: one row per episode id, each with an http(s) audio URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from podcast_assets.common.contracts import Verdict, verdict
+from podcast_assets.transcripts.address_policy import redact
+
+
+def _audio_url_problem(url: str) -> str | None:
+    if not url:
+        return "no audio URL"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an audio URL that does not parse"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"audio URL {redact(url)!r} is not http(s)"
+    return None
+
+
+def episode_rows(df: pd.DataFrame) -> Verdict:
+    ids = df["episode_id"].astype(str)
+    counts = ids.value_counts()
+    duplicated = [f"episode {e}: {n} rows" for e, n in counts[counts > 1].items()]
+    bad_urls = [f"episode {e}: {problem}" for e, url in zip(ids, df["audio_url"].fillna("").astype(str))
+                if (problem := _audio_url_problem(url))]
+    return verdict(len(df), duplicated, bad_urls)

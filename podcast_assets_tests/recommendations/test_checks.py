@@ -1,0 +1,45 @@
+"""The published lists' contract on the real MongoDB sets: clean sets pass; a recommendation of an episode the
+user heard and a leftover document of another version fail, named."""
+
+import dagster as dg
+from deltalake import DeltaTable
+from pymongo import MongoClient
+
+from podcast_assets.recommendations.assets import als_model, hybrid_recommendations, user_recommendations
+from podcast_assets.recommendations.checks import (
+    als_beats_popularity,
+    als_lists_respect_the_rules,
+    hybrid_lists_respect_the_rules,
+)
+
+
+def test_published_sets_pass_and_a_heard_episode_or_a_second_version_fails(env):
+    settings, resources = env
+    clean = dg.materialize([als_model, als_beats_popularity, user_recommendations, als_lists_respect_the_rules,
+                            hybrid_recommendations, hybrid_lists_respect_the_rules], resources=resources)
+    checks = {e.check_name: e for e in clean.get_asset_check_evaluations()}
+    assert set(checks) == {"als_beats_popularity", "als_lists_respect_the_rules", "hybrid_lists_respect_the_rules"}
+    assert all(e.passed for e in checks.values()), {n: e.description for n, e in checks.items()}
+    assert checks["als_lists_respect_the_rules"].metadata["users"].value == 30
+
+    heard = DeltaTable(settings.delta_path("daily_engagement")).to_pandas().iloc[0]
+    user, episode = heard["user_id"], heard["new_episode_id"]
+    with MongoClient(settings.MONGO_URI) as client:
+        published = client[settings.MONGO_RECS_DB].als_top_n
+        version = published.find_one({})["model_version"]
+        published.insert_one({"_id": "planted|0", "user_id": user, "new_episode_id": episode,
+                               "model_version": version, "rank": 99})
+        published.insert_many([{"_id": f"planted|{r}", "user_id": "someone", "new_episode_id": f"x{r}",
+                                "model_version": "an-old-set", "rank": r} for r in range(1, 12)])
+    try:
+        broken = dg.materialize([user_recommendations, als_lists_respect_the_rules], resources=resources,
+                                selection=dg.AssetSelection.checks(als_lists_respect_the_rules))
+        [ev] = broken.get_asset_check_evaluations()
+        examples = ev.metadata["examples"].value
+        assert not ev.passed and ev.metadata["model_versions"].value == 2
+        assert f"user {user}: {episode} was already engaged with" in examples
+        assert "user someone: 11 recommendations, more than 10" in examples
+        assert f"2 model versions in one set: an-old-set, {version}" in examples
+    finally:
+        with MongoClient(settings.MONGO_URI) as client:
+            client[settings.MONGO_RECS_DB].als_top_n.delete_many({"_id": {"$regex": "^planted[|]"}})
