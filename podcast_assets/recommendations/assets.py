@@ -39,8 +39,22 @@ def model_root(files: DataDir):
     return files.folder("models", "als")
 
 
+ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]
+
+
+def engagement_read(delta: DeltaTables, version: int | None = None) -> tuple[pd.DataFrame, int | None]:
+    """Summed engagement per (user, episode), and the ``daily_engagement`` version it was read at (the
+    published lists record it, so their check judges them against the engagement they were made from)."""
+    table = delta.table("daily_engagement")
+    if table is None:
+        return engagement_totals(pd.DataFrame(columns=ENGAGEMENT_COLUMNS)), None
+    if version is not None:
+        table.load_as_version(version)
+    return engagement_totals(table.to_pandas(columns=ENGAGEMENT_COLUMNS)), table.version()
+
+
 def engagement_of(delta: DeltaTables) -> pd.DataFrame:
-    return engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement", "last_ts"]))
+    return engagement_read(delta)[0]
 
 
 def _unplayable(delta: DeltaTables) -> set[str]:
@@ -128,11 +142,13 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
     for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``)."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], engagement_of(delta),
+    totals, engagement_version = engagement_read(delta)
+    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
                       _unplayable(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
     return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": sum(by_strategy.values()),
+                                          "engagement_version": engagement_version,
                                           "users_by_strategy": dg.MetadataValue.json(dict(by_strategy)),
                                           "preview": dg.MetadataValue.md(markdown_preview(
                                               rows, ["user_id", "new_episode_id", "als_score", "rank", "strategy"]))})
@@ -144,13 +160,14 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     """ALS blended with content similarity to each user's history; content or popularity for users
     with little history, so nobody gets nothing."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], engagement_of(delta),
+    totals, engagement_version = engagement_read(delta)
+    rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
                         als.min_history, _unplayable(delta))
     for row in rows:
         row.update(model_version=version, _id=f"{version}|{row['user_id']}|{row['rank']}")
     meta = _publish(mongo, "hybrid_top_n", rows, version, context)
-    return dg.MaterializeResult(metadata={**meta, "model_version": version,
+    return dg.MaterializeResult(metadata={**meta, "model_version": version, "engagement_version": engagement_version,
                                           "users_by_strategy": dg.MetadataValue.json(kinds), "preview":
                                           dg.MetadataValue.md(markdown_preview(
                                               rows, ["user_id", "new_episode_id", "score", "strategy"]))})

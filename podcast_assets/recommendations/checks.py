@@ -6,7 +6,7 @@ import pandas as pd
 from podcast_assets.recommendations.assets import (
     als_model,
     checked_model,
-    engagement_of,
+    engagement_read,
     hybrid_recommendations,
     model_root,
     user_recommendations,
@@ -34,29 +34,37 @@ def als_beats_popularity(context: dg.AssetCheckExecutionContext, files: DataDir)
         **{k: float(metrics[k]) for k in ("als_ndcg@10", "popularity_ndcg@10") if metrics.get(k) is not None}})
 
 
-def _published_set_check(mongo: MongoResource, delta: DeltaTables, als: AlsEngine, collection: str):
+def _published_set_check(context, asset, mongo: MongoResource, delta: DeltaTables, als: AlsEngine, collection: str):
     """Every document of the collection (older sets are deleted once the pointer moves, so this is the
-    published set, and a leftover of another version shows up here)."""
+    published set, and a leftover of another version shows up here), against the engagement the set was
+    made from (the ``daily_engagement`` version its materialisation recorded: listening since then is not
+    a fault of the set)."""
+    event = context.instance.get_latest_materialization_event(asset.key)
+    recorded = event.asset_materialization.metadata.get("engagement_version") if event else None
+    version = recorded.value if recorded is not None else None
     try:
         docs = pd.DataFrame(mongo.find(mongo.recommendations_database, collection, {}),
                             columns=["user_id", "new_episode_id", "model_version"])
     except UNAVAILABLE:
         return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
                                    description=f"not checked: MongoDB at {mongo.safe_address} is unreachable")
-    verdict = published_lists(docs, engagement_of(delta), als.top_n)
+    totals, read_at = engagement_read(delta, int(version) if version is not None else None)
+    verdict = published_lists(docs, totals, als.top_n)
     return check_result(verdict, "recommendations", users=int(docs["user_id"].nunique()),
-                        model_versions=int(docs["model_version"].nunique()))
+                        model_versions=int(docs["model_version"].nunique()), engagement_version=read_at)
 
 
 @dg.asset_check(asset=user_recommendations,
                 description="The published ALS set: no episode the user engaged with (skips included), at most "
                             "TOP_N per user, one model version")
-def als_lists_respect_the_rules(mongo: MongoResource, delta: DeltaTables, als: AlsEngine) -> dg.AssetCheckResult:
-    return _published_set_check(mongo, delta, als, "als_top_n")
+def als_lists_respect_the_rules(context: dg.AssetCheckExecutionContext, mongo: MongoResource, delta: DeltaTables,
+                                als: AlsEngine) -> dg.AssetCheckResult:
+    return _published_set_check(context, user_recommendations, mongo, delta, als, "als_top_n")
 
 
 @dg.asset_check(asset=hybrid_recommendations,
                 description="The published hybrid set: no episode the user engaged with (skips included), at most "
                             "TOP_N per user, one model version")
-def hybrid_lists_respect_the_rules(mongo: MongoResource, delta: DeltaTables, als: AlsEngine) -> dg.AssetCheckResult:
-    return _published_set_check(mongo, delta, als, "hybrid_top_n")
+def hybrid_lists_respect_the_rules(context: dg.AssetCheckExecutionContext, mongo: MongoResource, delta: DeltaTables,
+                                   als: AlsEngine) -> dg.AssetCheckResult:
+    return _published_set_check(context, hybrid_recommendations, mongo, delta, als, "hybrid_top_n")

@@ -52,12 +52,17 @@ def neighbour_lists_are_well_formed(context: dg.AssetCheckExecutionContext, mong
             since = dt.datetime.fromtimestamp(started or 0, dt.UTC)
             new = pd.DataFrame(list(pairs.find({"model": model, "created_at": {"$gte": since}},
                                                dict.fromkeys(fields, 1) | {"_id": 0})), columns=fields)
-            linked = {*pairs.distinct("new_episode_id", {"model": model}),
-                      *pairs.distinct("historical_episode_id", {"model": model})}
+            # every stored pair's two ends (the collection holds each episode's current top K only)
+            ends = pairs.find({"model": model}, {"_id": 0, "new_episode_id": 1, "historical_episode_id": 1})
+            linked = {eid for doc in ends for eid in (doc["new_episode_id"], doc["historical_episode_id"])}
     except UNAVAILABLE:  # the pairs went to the Delta fallback; they are checked when replayed
         return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
                                    description=f"not checked: MongoDB at {mongo.safe_address} is unreachable")
-    embedded = set(delta.pandas("vectors", ["episode_id", "model"], filters=[("model", "=", model)])["episode_id"])
+    vectors = delta.pandas("vectors", ["episode_id", "model", "created_at"], filters=[("model", "=", model)])
+    until = metadata.get("vectors_until")  # vectors written after the latest comparison wait for the next one
+    if until:
+        vectors = vectors[vectors["created_at"] <= pd.Timestamp(until)]
+    embedded = set(vectors["episode_id"])
     rows = neighbour_pairs(new, int(metadata.get("top_k") or knn.top_k))
     coverage = every_episode_linked(embedded, linked)
     return check_result(verdict(rows.checked, rows.failures, coverage.failures), "new pairs",

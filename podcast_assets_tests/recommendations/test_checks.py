@@ -39,7 +39,7 @@ def test_published_sets_pass_and_a_heard_episode_or_a_second_version_fails(env):
         assert not ev.passed and ev.metadata["model_versions"].value == 2
         assert f"user {user}: {episode} was already engaged with" in examples
         assert "user someone: 11 recommendations, more than 10" in examples
-        assert f"2 model versions in one set: an-old-set, {version}" in examples
+        assert f"2 model versions in one set: {version}, an-old-set" in examples
     finally:
         with MongoClient(settings.MONGO_URI) as client:
             client[settings.MONGO_RECS_DB].als_top_n.delete_many({"_id": {"$regex": "^planted[|]"}})

@@ -11,14 +11,6 @@ from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import env_for, resources_for, topic_of
 
 
-@pytest.fixture
-def analysed(transcribed):
-    settings, _, resources, _ = transcribed
-    if not DeltaTable.is_deltatable(settings.delta_path("vectors")):
-        assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
-    return settings, resources
-
-
 def _sims(settings):
     with MongoClient(settings.MONGO_URI) as client:
         return list(client.podcasts.similarities.find({}))

@@ -40,7 +40,8 @@ def test_clean_runs_pass_and_broken_rows_fail(analysed, tmp_path):
                                                "episode_similarities": {"config": {"recompute_all": True}}}})
     checks = evaluations(clean)
     assert {n: (e.passed, e.metadata["checked"].value) for n, e in checks.items()} == {
-        "new_vectors_are_unit_length": (True, 18), "neighbour_lists_are_well_formed": (True, 18 * 5)}
+        "new_vectors_are_unit_length": (True, 18), "neighbour_lists_are_well_formed": (True, 18 * 5)}, {
+        n: (e.description, e.metadata["examples"].value) for n, e in checks.items()}
 
     # a run that wrote a vector of twice unit length and one a dimension short
     vectors = DeltaTable(own.delta_path("vectors")).to_pyarrow_table().slice(0, 2).to_pylist()
@@ -60,6 +61,9 @@ def test_clean_runs_pass_and_broken_rows_fail(analysed, tmp_path):
             "new_episode_id": anchor, "historical_episode_id": anchor, "cosine_similarity": 1.0, "rank": 6,
             "model": own.MODEL_NAME, "created_at": dt.datetime.now(dt.UTC)})
 
+    # a comparison that ran after the lonely vector was written, and left it without neighbours
+    instance.report_runless_asset_event(dg.AssetMaterialization("episode_similarities", metadata={
+        "vectors_until": dt.datetime.now(dt.UTC).isoformat()}))
     broken = evaluations(dg.materialize(
         [episode_embeddings, episode_similarities, *CHECKS], resources=resources, instance=instance,
         selection=dg.AssetSelection.checks(*CHECKS), raise_on_error=False))
