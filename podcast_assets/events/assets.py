@@ -18,6 +18,7 @@ from podcast_assets.events import dead_letters, exactly_once
 from podcast_assets.events.engagement import daily_engagement as aggregate
 from podcast_assets.events.generator import generate
 from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.kafka import KafkaReader, KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
@@ -184,7 +185,7 @@ def publish_dead_letters(kafka: KafkaResource, reader: KafkaReader, delta: Delta
 
 @dg.asset(group_name="events", deps=[user_events], kinds={"deltalake", "kafka"}, pool="user_events_raw")
 def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, delta: DeltaTables) -> dg.MaterializeResult:
-    """Every valid event on ``user-events`` in Delta exactly once, from the offsets the table holds to the
+    """Every valid event on ``user-events`` in Delta exactly once (a row: one listener event), from the offsets the table holds to the
     partitions' true ends; malformed ones to ``user_events_dead_letters`` and the DLQ topic."""
     topic = kafka.user_events_topic
     kafka.ensure_topics([topic, kafka.user_events_dlq_topic])
@@ -196,6 +197,7 @@ def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, del
         "range": range_key(topic, report.ranges) if report.ranges else "nothing new",
         "rows_committed": report.valid, "dead_letters": report.dead_letters,
         "dead_letters_sent": report.dead_letters_sent, "days_touched": ",".join(report.days),
+        "dagster/row_count": delta.row_count("user_events_raw"), "dagster/column_schema": table_schema(exactly_once.RAW_SCHEMA),
         "seconds_per_stage": dg.MetadataValue.json(report.seconds)})
 
 

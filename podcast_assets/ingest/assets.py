@@ -38,7 +38,7 @@ def _md(rows, columns=None, n=10) -> dg.MetadataValue:
 @dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=TRENDING, retry_policy=TRANSIENT)
 def trending_podcasts(context: dg.AssetExecutionContext, config: IngestConfig,
                       podcast_index: PodcastIndexResource) -> pd.DataFrame:
-    """Trending shows from the Podcast Index, English by metadata (language prefix)."""
+    """Trending shows from the Podcast Index, English by metadata (language prefix). A row: one show."""
     max_shows = config.max_shows or podcast_index.trending_max
     prefix = config.language_prefix or podcast_index.language_prefix
     client = podcast_index.client(log=context.log.warning)
@@ -75,7 +75,8 @@ def publish_new_episodes(kafka: KafkaResource, delta: DeltaTables, episodes: lis
 def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_podcasts: pd.DataFrame,
              podcast_index: PodcastIndexResource, kafka: KafkaResource, delta: DeltaTables,
              files: DataDir) -> pd.DataFrame:
-    """One full audio episode per trending show: Delta, ``episodes.json`` and Kafka (new ones only)."""
+    """One full audio episode per trending show: Delta, ``episodes.json`` and Kafka (new ones only). A row: one
+    episode with its show, audio URL and publisher transcript, if any."""
     client = podcast_index.client(log=context.log.warning)
     feeds = [{"id": int(r.feed_id), "title": r.title, "language": r.language, "url": r.url,
               "trendScore": r.trend_score, "categories": r.categories} for r in trending_podcasts.itertuples()]
@@ -103,6 +104,6 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
           metadata={"mongo_collection": "episodes", "mongo_keys": ["episode_id"],
                     "mongo_indexes": [[["podcast_id", 1]]]})
 def episode_catalog(context: dg.AssetExecutionContext, episodes: pd.DataFrame) -> pd.DataFrame:
-    """The episode catalog in MongoDB ``<database>.episodes``, upserted by episode id."""
+    """The episode catalog in MongoDB ``<database>.episodes``, upserted by episode id. A document: one episode."""
     context.add_output_metadata({"dagster/row_count": len(episodes)})
     return episodes

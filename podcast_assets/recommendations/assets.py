@@ -4,6 +4,7 @@ from collections import Counter
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.recommendations.evaluation import beats_popularity
@@ -24,6 +25,7 @@ from podcast_assets.recommendations.training import train
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.engines import AlsEngine
+from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.mongo import MongoResource
 
 METRICS = ("ndcg@10", "precision@10", "recall@10")
@@ -131,7 +133,10 @@ def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: s
     report = mongo.publish(mongo.recommendations_database, collection, docs, version)
     if report.status == "fallback":
         context.log.warning(f"MongoDB unreachable: {len(docs)} recommendations kept in {report.fallback_table}")
+    frame = pd.DataFrame(docs).drop(columns=["_id"], errors="ignore")
     return {"mongo_status": report.status, "documents": len(docs), "replayed_from_fallback": report.replayed,
+            # the published set is the whole collection once the older sets are deleted
+            "dagster/row_count": len(docs), "dagster/column_schema": table_schema(pa.Schema.from_pandas(frame)),
             **({"fallback_table": report.fallback_table} if report.fallback_table else {})}
 
 
@@ -140,7 +145,8 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
                          files: DataDir, als: AlsEngine) -> dg.MaterializeResult:
     """Top-N per user from the model trained in this run (if it passed its check) to
     ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
-    for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``)."""
+    for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``).
+    A document: one recommendation (user, episode, score, rank, strategy, model version)."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     totals, engagement_version = engagement_read(delta)
     rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
@@ -158,7 +164,7 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
 def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource, delta: DeltaTables,
                            files: DataDir, als: AlsEngine, embedder: EmbedderResource) -> dg.MaterializeResult:
     """ALS blended with content similarity to each user's history; content or popularity for users
-    with little history, so nobody gets nothing."""
+    with little history, so nobody gets nothing. A document: one recommendation with its strategy."""
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     totals, engagement_version = engagement_read(delta)
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 
@@ -31,6 +32,13 @@ class DeltaTables(dg.ConfigurableResource):
         if dt is None:
             return None
         return dt.to_pyarrow_table(columns=columns, filters=filters)
+
+    def row_count(self, table: str) -> int:
+        """The table's rows, from its log's file statistics: no data file is read."""
+        dt = self.table(table)
+        if dt is None:
+            return 0
+        return int(pc.sum(pa.table(dt.get_add_actions(flatten=True)).column("num_records")).as_py() or 0)
 
     def pandas(self, table: str, columns: list[str] | None = None, filters=None) -> pd.DataFrame:
         data = self.arrow(table, columns, filters)

@@ -87,7 +87,13 @@ class MongoIOManager(dg.ConfigurableIOManager):
         docs = to_documents(obj, keys)
         report = self.mongo.write(db, name, docs, indexes, replace_by)
         meta = {"mongo_target": f"{db}.{name}", "mongo_status": report.status, "documents": len(docs),
-                "replayed_from_fallback": report.replayed}
+                "replayed_from_fallback": report.replayed,
+                "dagster/column_schema": table_schema(pa.Schema.from_pandas(obj, preserve_index=False))}
+        if report.status != "fallback":  # the collection's size; this write's share is "documents"
+            try:
+                meta["dagster/row_count"] = self.mongo.count(db, name)
+            except UNAVAILABLE:
+                pass
         if report.status == "fallback":
             context.log.warning(
                 f"MongoDB at {self.mongo.safe_address} unreachable ({report.error}); {len(docs)} documents "

@@ -14,6 +14,7 @@ from podcast_assets.common.previews import markdown_preview
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.engines import KnnEngine
+from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.runs.automation import PARENT_UPDATES
 from podcast_assets.similarities.neighbours import neighbour_rows, split_new_and_history
 
@@ -42,7 +43,7 @@ class EmbeddingConfig(dg.Config):
 def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
                        delta: DeltaTables) -> dg.MaterializeResult:
     """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
-    to Delta ``vectors``; the transcripts are marked ``analyzed`` only after the vectors commit. Transcripts
+    to Delta ``vectors`` (a row: one episode's vector from one model, one per embedding); the transcripts are marked ``analyzed`` only after the vectors commit. Transcripts
     committed while the run works are embedded by it too (it looks again until none is pending)."""
     embedded, dims, sweep = 0, 0, config
     for _ in range(MAX_SWEEPS):
@@ -69,11 +70,12 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
                {"analyzed": "true", "analyzed_at": f"'{now.isoformat()}'"})
         embedded, dims = embedded + len(todo), int(vectors.shape[1])
         sweep = EmbeddingConfig(batch_date=config.batch_date)  # then only what is still pending
+    table = {"dagster/row_count": delta.row_count("vectors"), "dagster/column_schema": table_schema(VECTOR_SCHEMA)}
     if not embedded:
         context.log.info("no transcripts to analyse")
-        return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": ""})
+        return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": "", **table})
     return dg.MaterializeResult(metadata={"embedded": embedded, "batch_id": context.run_id,
-                                          "dimensions": dims, "model": embedder.model_name})
+                                          "dimensions": dims, "model": embedder.model_name, **table})
 
 
 def _watermark(context: dg.AssetExecutionContext) -> pd.Timestamp | None:
@@ -101,7 +103,8 @@ class SimilarityConfig(dg.Config):
                                 [["historical_episode_id", 1], ["model", 1]], [["created_at", 1]]]})
 def episode_similarities(context: dg.AssetExecutionContext, config: SimilarityConfig, delta: DeltaTables,
                          knn: KnnEngine, embedder: EmbedderResource) -> pd.DataFrame:
-    """Top-K cosine neighbours of the newest vectors among the history of the same model."""
+    """Top-K cosine neighbours of the newest vectors among the history of the same model. A document: one
+    (episode, neighbour, model) pair with its cosine and rank."""
     model, top_k = embedder.model_name, config.top_k or knn.top_k
     within = knn.within_batch_if_empty if config.within_batch_if_empty is None else config.within_batch_if_empty
     vectors = delta.latest_vectors(model)

@@ -21,6 +21,10 @@ def test_published_sets_pass_and_a_heard_episode_or_a_second_version_fails(env):
     assert set(checks) == {"als_beats_popularity", "als_lists_respect_the_rules", "hybrid_lists_respect_the_rules"}
     assert all(e.passed for e in checks.values()), {n: e.description for n, e in checks.items()}
     assert checks["als_lists_respect_the_rules"].metadata["users"].value == 30
+    published = clean.asset_materializations_for_node("user_recommendations")[0].metadata
+    assert published["dagster/row_count"].value == published["documents"].value > 0
+    assert {c.name for c in published["dagster/column_schema"].value.columns} >= {
+        "user_id", "new_episode_id", "rank", "strategy", "model_version"}
 
     heard = DeltaTable(settings.delta_path("daily_engagement")).to_pandas().iloc[0]
     user, episode = heard["user_id"], heard["new_episode_id"]

@@ -43,6 +43,15 @@ def test_clean_runs_pass_and_broken_rows_fail(analysed, tmp_path):
         "new_vectors_are_unit_length": (True, 18), "neighbour_lists_are_well_formed": (True, 18 * 5)}, {
         n: (e.description, e.metadata["examples"].value) for n, e in checks.items()}
 
+    # both tables say what they hold: their columns and their size
+    vec_meta = clean.asset_materializations_for_node("episode_embeddings")[0].metadata
+    pair_meta = clean.asset_materializations_for_node("episode_similarities")[0].metadata
+    assert vec_meta["dagster/row_count"].value == len(DeltaTable(own.delta_path("vectors")).to_pandas(columns=["model"]))
+    assert pair_meta["dagster/row_count"].value == 18 * 5
+    assert {c.name for c in vec_meta["dagster/column_schema"].value.columns} >= {"episode_id", "embedding", "model"}
+    assert {c.name for c in pair_meta["dagster/column_schema"].value.columns} >= {
+        "new_episode_id", "historical_episode_id", "cosine_similarity", "rank"}
+
     # a run that wrote a vector of twice unit length and one a dimension short
     vectors = DeltaTable(own.delta_path("vectors")).to_pyarrow_table().slice(0, 2).to_pylist()
     vectors[0]["embedding"] = [2 * x for x in vectors[0]["embedding"]]
