@@ -126,9 +126,8 @@ def _recommend(args) -> int:
     episodes under the same rules (``recommendations/rules.py``), marked ``strategy: popularity``."""
     import json
 
-    from podcast_assets.recommendations.history import engagement_totals
+    from podcast_assets.recommendations.assets import engagement_of, unplayable_episodes
     from podcast_assets.recommendations.lists import popularity_rows
-    from podcast_assets.recommendations.rules import unplayable
     from podcast_assets.resources.factory import resources_outside_runs
     from podcast_assets.resources.mongo import UNAVAILABLE
 
@@ -145,11 +144,8 @@ def _recommend(args) -> int:
         print(f"error: MongoDB at {mongo.safe_address} is unreachable", file=sys.stderr)
         return 2
     if not rows:  # unknown to the model: the popular episodes, from the tables the lists come from
-        totals = engagement_totals(delta.pandas("daily_engagement", ["user_id", "new_episode_id", "engagement",
-                                                                     "last_ts"]))
-        blocked = unplayable(delta.pandas("transcripts", ["episode_id", "status"]))
-        rows = [{k: v for k, v in r.items() if k != "_id"}
-                for r in popularity_rows([args.user_id], totals, blocked, args.n, version or "")]
+        rows = [{k: v for k, v in r.items() if k != "_id"} for r in popularity_rows(
+            [args.user_id], engagement_of(delta), unplayable_episodes(delta), args.n, version or "")]
     titles = delta.titles()
     for r in rows:
         r["title"] = titles.get(r["new_episode_id"], "")

@@ -8,19 +8,16 @@ from podcast_assets.events.assets import daily_engagement
 from podcast_assets.events.contracts import KEY, engagement_matches_raw
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.listeners import ListenerEventsResource
-from podcast_assets.runs.check_results import check_result
+from podcast_assets.runs.check_results import check_result, latest_materialization
 
 
 def _days_of_latest_run(context) -> tuple[dt.date, dt.date] | None:
     """The days the latest ``daily_engagement`` run recomputed (one day or a range): this run's, when the check
     runs with the asset. (A check on the asset's own partitions is still "preview" in dagster 1.13 and cannot
     be run on its own for a day; this one can, from the UI or a job.)"""
-    event = context.instance.get_latest_materialization_event(daily_engagement.key)
-    if event is None:
-        return None
-    run = context.instance.get_run_by_id(event.run_id)
-    tags = run.tags if run else {}
-    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition") or event.partition
+    latest = latest_materialization(context, daily_engagement.key)
+    tags = latest.tags
+    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition") or latest.partition
     last = tags.get("dagster/asset_partition_range_end") or first
     return (dt.date.fromisoformat(first), dt.date.fromisoformat(last)) if first else None
 

@@ -136,6 +136,3 @@ def popularity_factors(seen: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     counts = np.asarray((seen > 0).sum(axis=0)).ravel().astype(np.float32)
     return np.ones((seen.shape[0], 1), np.float32), counts[:, None]
 
-
-def popularity(seen: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return recommend(*popularity_factors(seen), seen, n)

@@ -59,7 +59,7 @@ def engagement_of(delta: DeltaTables) -> pd.DataFrame:
     return engagement_read(delta)[0]
 
 
-def _unplayable(delta: DeltaTables) -> set[str]:
+def unplayable_episodes(delta: DeltaTables) -> set[str]:
     """The episodes never recommended (``rules.unplayable``): failed downloads, refused or non-English audio."""
     return unplayable(delta.pandas("transcripts", ["episode_id", "status"]))
 
@@ -150,7 +150,7 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
     totals, engagement_version = engagement_read(delta)
     rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
-                      _unplayable(delta), als.top_n, version)
+                      unplayable_episodes(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
     return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": sum(by_strategy.values()),
@@ -169,7 +169,7 @@ def hybrid_recommendations(context: dg.AssetExecutionContext, mongo: MongoResour
     totals, engagement_version = engagement_read(delta)
     rows, kinds = blend(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
                         delta.latest_vectors(embedder.model_name), als.top_n, als.hybrid_content_weight,
-                        als.min_history, _unplayable(delta))
+                        als.min_history, unplayable_episodes(delta))
     for row in rows:
         row.update(model_version=version, _id=f"{version}|{row['user_id']}|{row['rank']}")
     meta = _publish(mongo, "hybrid_top_n", rows, version, context)
@@ -195,7 +195,7 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
     version = POPULARITY + new_version()
     users = sorted(totals["user_id"].unique())
-    rows = popularity_rows(users, totals, _unplayable(delta), als.top_n, version)
+    rows = popularity_rows(users, totals, unplayable_episodes(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     return dg.MaterializeResult(metadata={**meta, "published": True, "model_version": version, "users": len(users),
                                           "preview": dg.MetadataValue.md(markdown_preview(

@@ -17,7 +17,7 @@ from podcast_assets.recommendations.model_store import document
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.engines import AlsEngine
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
-from podcast_assets.runs.check_results import check_result
+from podcast_assets.runs.check_results import check_result, latest_materialization, not_checked
 
 
 @dg.asset_check(asset=als_model, blocking=True,
@@ -39,32 +39,30 @@ def _published_set_check(context, asset, mongo: MongoResource, delta: DeltaTable
     published set, and a leftover of another version shows up here), against the engagement the set was
     made from (the ``daily_engagement`` version its materialisation recorded: listening since then is not
     a fault of the set)."""
-    event = context.instance.get_latest_materialization_event(asset.key)
-    recorded = event.asset_materialization.metadata.get("engagement_version") if event else None
-    version = recorded.value if recorded is not None else None
+    version = latest_materialization(context, asset.key).metadata.get("engagement_version")
     try:
         docs = pd.DataFrame(mongo.find(mongo.recommendations_database, collection, {}),
                             columns=["user_id", "new_episode_id", "model_version"])
     except UNAVAILABLE:
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
-                                   description=f"not checked: MongoDB at {mongo.safe_address} is unreachable")
+        return not_checked(f"MongoDB at {mongo.safe_address} is unreachable")
     totals, read_at = engagement_read(delta, int(version) if version is not None else None)
     verdict = published_lists(docs, totals, als.top_n)
     return check_result(verdict, "recommendations", users=int(docs["user_id"].nunique()),
                         model_versions=int(docs["model_version"].nunique()), engagement_version=read_at)
 
 
-@dg.asset_check(asset=user_recommendations,
-                description="The published ALS set: no episode the user engaged with (skips included), at most "
-                            "TOP_N per user, one model version")
-def als_lists_respect_the_rules(context: dg.AssetCheckExecutionContext, mongo: MongoResource, delta: DeltaTables,
-                                als: AlsEngine) -> dg.AssetCheckResult:
-    return _published_set_check(context, user_recommendations, mongo, delta, als, "als_top_n")
+def _published_set_rules(asset, collection: str, name: str, which: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=name,
+                    description=f"The published {which} set: no episode the user engaged with (skips included), "
+                                "at most TOP_N per user, one model version")
+    def _check(context: dg.AssetCheckExecutionContext, mongo: MongoResource, delta: DeltaTables,
+               als: AlsEngine) -> dg.AssetCheckResult:
+        return _published_set_check(context, asset, mongo, delta, als, collection)
+
+    return _check
 
 
-@dg.asset_check(asset=hybrid_recommendations,
-                description="The published hybrid set: no episode the user engaged with (skips included), at most "
-                            "TOP_N per user, one model version")
-def hybrid_lists_respect_the_rules(context: dg.AssetCheckExecutionContext, mongo: MongoResource, delta: DeltaTables,
-                                   als: AlsEngine) -> dg.AssetCheckResult:
-    return _published_set_check(context, hybrid_recommendations, mongo, delta, als, "hybrid_top_n")
+als_lists_respect_the_rules = _published_set_rules(user_recommendations, "als_top_n", "als_lists_respect_the_rules",
+                                                   "ALS")
+hybrid_lists_respect_the_rules = _published_set_rules(hybrid_recommendations, "hybrid_top_n",
+                                                      "hybrid_lists_respect_the_rules", "hybrid")

@@ -40,7 +40,7 @@ def model_rows(user_factors: np.ndarray, item_factors: np.ndarray, users: list[s
     idx, scores = recommend(user_factors, item_factors, seen_matrix(totals, users, items), n, allowed)
     known = known_users(totals)
     mine = np.array([u in known for u in users], dtype=bool)
-    rows = top_n_rows(idx[mine], scores[mine], [u for u, k in zip(users, mine) if k], items, version)
-    in_model = {u for u, k in zip(users, mine) if k}
-    rest = sorted(set(totals["user_id"].astype(str)) - in_model)
+    served = [u for u, k in zip(users, mine) if k]
+    rows = top_n_rows(idx[mine], scores[mine], served, items, version)
+    rest = sorted(set(totals["user_id"].astype(str)) - set(served))
     return rows + popularity_rows(rest, totals, blocked, n, version)

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import dagster as dg
 
 from podcast_assets.common.contracts import EXAMPLES, Verdict
+
+
+@dataclass(frozen=True)
+class Latest:
+    """What a check needs of its asset's latest materialisation: the metadata values it recorded, and its
+    run's tags and start time (empty and ``None`` before the first, or for a runless event)."""
+
+    metadata: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
+    started: float | None = None
+    partition: str | None = None
+
+
+def latest_materialization(context, asset_key: dg.AssetKey) -> Latest:
+    event = context.instance.get_latest_materialization_event(asset_key)
+    if event is None or event.asset_materialization is None:
+        return Latest()
+    record = context.instance.get_run_record_by_id(event.run_id)
+    return Latest({k: v.value for k, v in event.asset_materialization.metadata.items()},
+                  dict(record.dagster_run.tags) if record else {}, record.start_time if record else None,
+                  event.asset_materialization.partition)
+
+
+def not_checked(why: str) -> dg.AssetCheckResult:
+    """A check that could not look (a service down): a warning that says so, not a pass or a failure."""
+    return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, description=f"not checked: {why}")
 
 
 def check_result(verdict: Verdict, what: str, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,

@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from podcast_assets.recommendations.als import AlsParams, Interactions, fit_local, popularity, recommend
+from podcast_assets.recommendations.als import (
+    AlsParams,
+    Interactions,
+    fit_local,
+    popularity_factors,
+    recommend,
+)
 from podcast_assets.recommendations.evaluation import ranking_metrics, split_holdout
 from podcast_assets.recommendations.hybrid import blend
 from podcast_assets.recommendations.model_store import latest_version, load_version, save_version, versions
@@ -40,7 +46,7 @@ def test_negative_engagement_carries_no_confidence():
 def test_popularity_and_exclusion():
     seen = Interactions.from_frame(pd.DataFrame({"user_id": ["a", "b", "b"], "episode_id": ["x", "x", "y"],
                                                  "engagement": [1.0, 1.0, 1.0]}), AlsParams()).matrix
-    idx, _ = popularity(seen, 2)
+    idx, _ = recommend(*popularity_factors(seen), seen, 2)
     assert idx[0].tolist() == [1, -1] and idx[1].tolist() == [-1, -1]
     idx, _ = recommend(np.ones((2, 1), np.float32), np.array([[1.0], [2.0]], np.float32), seen, 2)
     assert idx[0].tolist() == [1, -1]
