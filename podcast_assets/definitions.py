@@ -37,4 +37,9 @@ defs = dg.Definitions(
              events_sensors.user_events_sensor, events_sensors.daily_engagement_sensor,
              recommendations_sensors.retrain_on_engagement_sensor],
     resources=build_resources(settings),
+    # Every asset carries its contract checks, and each step of the default multiprocess executor is a
+    # process that imports the whole project again (seconds each on a small machine): runs execute their
+    # steps in the run worker instead. The exactly-once ingestion job keeps a process per step
+    # (events/sensors.py).
+    executor=dg.in_process_executor,
 )

@@ -10,7 +10,11 @@ from podcast_assets.runs.automation import NEVER_MATERIALISED
 
 user_events_ingest_job = dg.define_asset_job(
     "user_events_ingest_job", selection=[user_events_raw],
-    description="Ingest everything new on user-events exactly once (from the offsets the table holds).")
+    description="Ingest everything new on user-events exactly once (from the offsets the table holds).",
+    # a process of its own for the step: when it crashes, the surviving run worker fails the run at once
+    # (not at run monitoring's next poll) and the next tick resumes from the table's offsets; the daemon
+    # fault test kills steps and run workers (e2e/test_daemon_faults.py)
+    executor_def=dg.multiprocess_executor)
 
 user_events_job = dg.define_asset_job("user_events_job", selection=[user_events],
                                       description="A batch of synthetic listener events onto user-events.")

@@ -19,10 +19,7 @@ episode_transcription_job = dg.define_asset_job(
     "episode_transcription_job", selection=[episode_audio, transcripts], partitions_def=episode_partitions,
     description="Download, convert and transcribe episodes: one dynamic partition, or a range of pending ones "
                 "transcribed with the models loaded once.",
-    tags={QUEUE_TAG: "transcription"},  # the run queue holds these to two at a time (local/instance.py)
-    # the two steps run one after the other anyway: in the run's own process, not one process per step
-    # (each would import the definitions again, seconds per episode)
-    executor_def=dg.in_process_executor)
+    tags={QUEUE_TAG: "transcription"})  # the run queue holds these to two at a time (local/instance.py)
 
 
 def _episode_run_config(docs: list[dict]) -> dict:
