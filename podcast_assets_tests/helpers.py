@@ -42,3 +42,18 @@ def env_for(settings) -> dict[str, str]:
     values = {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)
               if f.name != "from_environment"}
     return {**os.environ, **values}
+
+
+def contract_results(home, contracts: dict[str, str]) -> dict[str, tuple[int, list[str]]]:
+    """Per contract check: how many times the daemon's runs evaluated it, and the failures' descriptions."""
+    import dagster as dg
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    out = {}
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for asset, name in contracts.items():
+            history = instance.event_log_storage.get_asset_check_execution_history(
+                dg.AssetCheckKey(dg.AssetKey(asset), name), limit=1000)
+            out[name] = (len(history), [r.evaluation.description for r in history
+                                        if r.status == Status.FAILED and r.evaluation is not None])
+    return out

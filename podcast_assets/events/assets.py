@@ -197,6 +197,8 @@ def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, del
         "range": range_key(topic, report.ranges) if report.ranges else "nothing new",
         "rows_committed": report.valid, "dead_letters": report.dead_letters,
         "dead_letters_sent": report.dead_letters_sent, "days_touched": ",".join(report.days),
+        # the table's version after this run: the exactly-once check judges the commits since the last run's
+        "delta_version": delta.table("user_events_raw").version() if delta.exists("user_events_raw") else -1,
         "dagster/row_count": delta.row_count("user_events_raw"), "dagster/column_schema": table_schema(exactly_once.RAW_SCHEMA),
         "seconds_per_stage": dg.MetadataValue.json(report.seconds)})
 

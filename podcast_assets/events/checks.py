@@ -3,12 +3,22 @@
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 
-from podcast_assets.events.assets import daily_engagement
-from podcast_assets.events.contracts import KEY, engagement_matches_raw
+from podcast_assets.common.contracts import verdict
+from podcast_assets.events import commit_history
+from podcast_assets.events.assets import daily_engagement, user_events_raw
+from podcast_assets.events.contracts import (
+    KEY,
+    engagement_matches_raw,
+    event_ids_unique,
+    offsets_held_once,
+    ranges_follow_on,
+)
 from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
-from podcast_assets.runs.check_results import check_result, latest_materialization
+from podcast_assets.runs.check_results import check_result, latest_materialization, recent_materializations
 
 
 def _days_of_latest_run(context) -> tuple[dt.date, dt.date] | None:
@@ -36,3 +46,39 @@ def engagement_matches_raw_events(context: dg.AssetCheckExecutionContext, delta:
     daily = delta.pandas("daily_engagement", [*KEY, "events", "engagement"], filters=between)
     return check_result(engagement_matches_raw(daily, raw, listeners.weights()), "(day, user, episode) rows",
                         days=f"{first}..{last}" if first != last else str(first), raw_events=len(raw))
+
+
+@dg.asset_check(asset=user_events_raw, blocking=True,
+                description="Exactly once, from the table's own commit log: the offset ranges of the commits since "
+                            "the previous run follow on (no gap, no overlap), each of their offsets is held by one "
+                            "raw row or dead letter, and each event id appears once a day")
+def events_land_exactly_once(context: dg.AssetCheckExecutionContext, delta: DeltaTables,
+                             kafka: KafkaResource) -> dg.AssetCheckResult:
+    raw = delta.table("user_events_raw")
+    if raw is None:
+        return dg.AssetCheckResult(passed=True, description="no event ingested yet")
+    runs = recent_materializations(context, user_events_raw.key, 2)
+    # the commits after the previous run's version, through this run's (a killed run's commits in between too)
+    after = int(runs[1].metadata.get("delta_version", -1)) if len(runs) > 1 else -1
+    upto = int(runs[0].metadata.get("delta_version", raw.version())) if runs else raw.version()
+    topic, uri = kafka.user_events_topic, delta.uri("user_events_raw")
+    commits = [c for c in commit_history.commits_since(raw, after, topic) if c.version <= upto]
+    window = commit_history.spans(commits)
+    chain = ranges_follow_on(commits, commit_history.held_before(uri, after, topic, window),
+                             commit_history.held_before(uri, upto, topic, window))
+    held = pd.concat([_offsets(delta, table, window) for table in ("user_events_raw", "user_events_dead_letters")])
+    days = sorted(set(held["day"].dropna()))
+    ids = delta.pandas("user_events_raw", ["event_id", "day"], filters=[("day", "in", days)]) if days else \
+        pd.DataFrame(columns=["event_id", "day"])
+    failures = verdict(chain.checked, chain.failures, offsets_held_once(window, held).failures,
+                       event_ids_unique(ids).failures)
+    return check_result(failures, "commit ranges", commits=len(commits), versions=f"{after + 1}..{upto}",
+                        offsets=int(sum(b - a for a, b in window.values())), days=len(days), event_ids=len(ids))
+
+
+def _offsets(delta: DeltaTables, table: str, window) -> pd.DataFrame:
+    columns = ["kafka_epoch", "kafka_partition", "kafka_offset"] + (["day"] if table == "user_events_raw" else [])
+    parts = [delta.pandas(table, columns, filters=commit_history.offset_filters(key, span))
+             for key, span in window.items()]
+    frame = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
+    return frame.assign(table=table)

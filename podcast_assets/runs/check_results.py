@@ -21,13 +21,20 @@ class Latest:
 
 
 def latest_materialization(context, asset_key: dg.AssetKey) -> Latest:
-    event = context.instance.get_latest_materialization_event(asset_key)
-    if event is None or event.asset_materialization is None:
-        return Latest()
-    record = context.instance.get_run_record_by_id(event.run_id)
-    return Latest({k: v.value for k, v in event.asset_materialization.metadata.items()},
-                  dict(record.dagster_run.tags) if record else {}, record.start_time if record else None,
-                  event.asset_materialization.partition)
+    return (recent_materializations(context, asset_key, 1) or [Latest()])[0]
+
+
+def recent_materializations(context, asset_key: dg.AssetKey, n: int) -> list[Latest]:
+    """The asset's ``n`` latest materialisations, newest first."""
+    out = []
+    for entry in context.instance.fetch_materializations(asset_key, limit=n).records:
+        event = entry.event_log_entry
+        materialization = event.asset_materialization
+        record = context.instance.get_run_record_by_id(event.run_id) if event.run_id else None
+        out.append(Latest({k: v.value for k, v in materialization.metadata.items()},
+                          dict(record.dagster_run.tags) if record else {}, record.start_time if record else None,
+                          materialization.partition))
+    return out
 
 
 def not_checked(why: str) -> dg.AssetCheckResult:

@@ -33,7 +33,7 @@ from podcast_assets.local.instance import DAGSTER_YAML
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.mongo_sink import current_version
 from podcast_assets_tests.conftest import stack_settings
-from podcast_assets_tests.helpers import env_for, kafka_for, stop_process_group
+from podcast_assets_tests.helpers import contract_results, env_for, kafka_for, stop_process_group
 
 BIN = Path(sys.executable).parent
 FAULTS = Path(__file__).parent / "faults"
@@ -215,6 +215,10 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
     assert len(keys) == len(dead) and sum("outside the daily partitions" in r for r in dead["reason"]) == 4
     assert sorted((d["source_epoch"], d["source_partition"], d["source_offset"]) for d in letters) == sorted(keys)
     assert set(raw["kafka_epoch"]) == {0, 1}  # the restart started a new epoch
+    # and the table's own commit log says so too: every run that finished judged the commits since the
+    # previous one (the killed runs' among them), and each time they followed on, each offset held once
+    [(evaluations, failed_checks)] = contract_results(home, {"user_events_raw": "events_land_exactly_once"}).values()
+    assert evaluations >= 3 and failed_checks == [], (evaluations, failed_checks)
     # the runs of the ingestion job never overlapped, and none was left hanging
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_run_records(dg.RunsFilter(job_name="user_events_ingest_job"))

@@ -16,7 +16,7 @@ from pymongo import MongoClient
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets_tests.conftest import free_port, stack_settings
-from podcast_assets_tests.helpers import stop_process_group
+from podcast_assets_tests.helpers import contract_results, stop_process_group
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
@@ -99,22 +99,8 @@ def daemon_made_every_run(home) -> list[str]:
 CONTRACTS = {  # the data contracts the demo's runs evaluate (the model's quality gate may fail, by design)
     "episodes": "episodes_are_well_formed", "episode_embeddings": "new_vectors_are_unit_length",
     "episode_similarities": "neighbour_lists_are_well_formed", "daily_engagement": "engagement_matches_raw_events",
-    "user_recommendations": "als_lists_respect_the_rules", "hybrid_recommendations": "hybrid_lists_respect_the_rules"}
-
-
-def contract_results(home) -> dict[str, tuple[int, list[str]]]:
-    """Per contract check: how many times the daemon's runs evaluated it, and the failures' descriptions."""
-    import dagster as dg
-    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
-
-    out = {}
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        for asset, name in CONTRACTS.items():
-            history = instance.event_log_storage.get_asset_check_execution_history(
-                dg.AssetCheckKey(dg.AssetKey(asset), name), limit=1000)
-            out[name] = (len(history), [r.evaluation.description for r in history
-                                        if r.status == Status.FAILED and r.evaluation is not None])
-    return out
+    "user_recommendations": "als_lists_respect_the_rules", "hybrid_recommendations": "hybrid_lists_respect_the_rules",
+    "user_events_raw": "events_land_exactly_once"}
 
 
 TABLES = ("trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities",
@@ -150,7 +136,7 @@ def test_the_daemon_takes_an_empty_data_dir_to_recommendations_then_a_rerun_dupl
     assert "Traceback" not in console and "Warning" not in console and "error while computing" not in console
     assert all(keys_unique(s).values()), keys_unique(s)
     # every data contract ran in the daemon's runs, and the clean demo data passed each every time
-    checks = contract_results(root / "dagster_home")
+    checks = contract_results(root / "dagster_home", CONTRACTS)
     assert all(runs > 0 and not failures for runs, failures in checks.values()), checks
     assert tables_without_schema_or_count(root / "dagster_home") == []
 
