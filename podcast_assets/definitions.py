@@ -13,10 +13,12 @@ from podcast_assets.recommendations import checks as recommendations_checks
 from podcast_assets.recommendations import sensors as recommendations_sensors
 from podcast_assets.resources.factory import build_resources
 from podcast_assets.runs import sensors as runs_sensors
+from podcast_assets.runs.freshness import with_freshness
 from podcast_assets.settings import settings_from_env
 from podcast_assets.similarities import assets as similarities_assets
 from podcast_assets.similarities import checks as similarities_checks
 from podcast_assets.transcripts import assets as transcripts_assets
+from podcast_assets.transcripts import checks as transcripts_checks
 from podcast_assets.transcripts import sensors as transcripts_sensors
 
 settings = settings_from_env()
@@ -25,9 +27,11 @@ assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similar
                                      recommendations_assets])
 
 defs = dg.Definitions(
-    assets=events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS),
-    asset_checks=dg.load_asset_checks_from_modules([ingest_checks, similarities_checks, events_checks,
-                                                    recommendations_checks]),
+    assets=with_freshness(events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS), {
+        "ingest": settings.FRESHNESS_INGEST_MINUTES, "similarities": settings.FRESHNESS_SIMILARITIES_MINUTES,
+        "recommendations": settings.FRESHNESS_RECOMMENDATIONS_MINUTES}),
+    asset_checks=dg.load_asset_checks_from_modules([ingest_checks, transcripts_checks, similarities_checks,
+                                                    events_checks, recommendations_checks]),
     jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
           events_sensors.user_events_job, events_sensors.daily_engagement_job,
           recommendations_sensors.recommendations_job],

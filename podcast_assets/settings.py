@@ -100,6 +100,11 @@ class Settings:
     TOP_N: int = 10
     HYBRID_CONTENT_WEIGHT: float = 0.3
     MIN_HISTORY: int = 3
+    # freshness: minutes after which a stage's assets show as failing their freshness policy
+    # (runs/freshness.py says what each window covers)
+    FRESHNESS_INGEST_MINUTES: float = 420.0
+    FRESHNESS_SIMILARITIES_MINUTES: float = 1560.0
+    FRESHNESS_RECOMMENDATIONS_MINUTES: float = 1560.0
     # Spark
     SPARK_MASTER: str = "local[*]"
     SPARK_CONF: str = ""  # "key=value,key=value"

@@ -14,9 +14,12 @@ from podcast_assets.settings import DEFAULTS
 
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 4; edit freely (then remove this line to keep it).
+{MARK} (podcast_assets/local/instance.py), version 5; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
+# the daemon evaluates the assets' freshness policies (runs/freshness.py), still opt-in in dagster 1.13
+freshness:
+  enabled: true
 # the default launcher, able to tell when a run worker died (SIGKILL, OOM): run monitoring then
 # marks its run failed, which frees the run's pool and lets the sensors request the next run
 run_launcher:

@@ -12,6 +12,7 @@ from podcast_assets.common.delta_writes import upsert
 from podcast_assets.common.ids import is_episode_id
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
@@ -192,7 +193,9 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
             context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), "
                              "fetching again")
             fetch_wav(delta, files, feeds, episode_id, ep)
-        return _transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, feeds, delta, files, kafka)
+        # the partition's rows: the episode's one row of the status table
+        return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, feeds, delta, files, kafka),
+                "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
 
     try:
         each_episode(context, episode_keys(context), transcribe)

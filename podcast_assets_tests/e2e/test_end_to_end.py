@@ -187,6 +187,10 @@ def test_mongo_stopped_mid_run_falls_back_then_replays(project):
         assert "unreachable" in out.stderr + out.stdout
         fallback = s.delta_path("fallback_podcasts_similarities")
         assert len(DeltaTable(fallback).to_pandas()) == 90
+        # the run's neighbour check could not look: it says so, as a warning, neither a pass nor a failure
+        down = latest_check(root / "dagster_home", "episode_similarities", "neighbour_lists_are_well_formed")
+        assert down.evaluation.severity.value == "WARN" and down.evaluation.description.startswith(
+            "not checked: MongoDB at") and "unreachable" in down.evaluation.description
     finally:
         stack.up(log=lambda *_: None)
     out = dagster(env, root, "asset", "materialize", "-m", "podcast_assets.definitions", "--select", "episode_similarities",
@@ -195,6 +199,17 @@ def test_mongo_stopped_mid_run_falls_back_then_replays(project):
     assert DeltaTable(fallback).to_pandas().empty
     with MongoClient(s.MONGO_URI) as client:
         assert client.podcasts.similarities.count_documents({}) == 90
+    back = latest_check(root / "dagster_home", "episode_similarities", "neighbour_lists_are_well_formed")
+    assert back.run_id != down.run_id and back.evaluation.passed and "all hold" in back.evaluation.description
+
+
+def latest_check(home, asset: str, name: str):
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        [record] = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey(asset), name), limit=1)
+    return record
 
 
 def _wait_http(url, timeout=120):
@@ -256,6 +271,15 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
             listed = page.inner_text("body")
             missing = [a for a in ASSETS if a not in listed]
             assert not missing, missing
+            # an asset's checks tab: the contracts the demo's runs evaluated, with their latest results
+            page.goto(f"http://127.0.0.1:{port}/assets/user_events_raw?view=checks", wait_until="networkidle")
+            page.get_by_text("events_land_exactly_once").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            checks = tmp_path / "asset-checks.png"
+            page.screenshot(path=str(checks))
+            assert checks.stat().st_size > 20_000
+            if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+                shutil.copy(checks, DOCS / "asset-checks.png")
             page.goto(f"http://127.0.0.1:{port}/automation", wait_until="networkidle")
             page.wait_for_timeout(1500)
             assert "episode_metadata_sensor" in page.inner_text("body")

@@ -1,0 +1,35 @@
+"""How fresh the live graph is expected to stay: Dagster freshness policies, evaluated by the daemon's freshness
+daemon (enabled in the instance config, ``local/instance.py``). A stalled sensor, schedule or automation then
+shows red on the asset in the UI instead of the graph going quietly stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+# what each window covers: the trending cron (every 6 h, ingest/assets.py) may miss one tick before an
+# hour of retries is up; new trending episodes reach the neighbour lists within a day; the daily
+# retrain (recommendations/sensors.py) may be a couple of hours late
+WATCHED = {
+    "ingest": ("trending_podcasts", "episodes", "episode_catalog"),
+    "similarities": ("episode_similarities",),
+    "recommendations": ("user_recommendations", "hybrid_recommendations"),
+}
+
+
+def policies(minutes: dict[str, float]) -> dict[dg.AssetKey, dg.FreshnessPolicy]:
+    """``minutes``: per entry of ``WATCHED``, the window. No warning window: one shorter than the trending cron's
+    interval would warn every cycle, and a longer one is a failure an hour later anyway."""
+    out = {}
+    for stage, names in WATCHED.items():
+        policy = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(minutes=minutes[stage]))
+        out.update({dg.AssetKey(name): policy for name in names})
+    return out
+
+
+def with_freshness(assets: list, minutes: dict[str, float]) -> list:
+    by_key = policies(minutes)
+    return dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(freshness_policy=by_key[spec.key]) if spec.key in by_key else spec,
+        assets)
