@@ -57,3 +57,15 @@ def contract_results(home, contracts: dict[str, str]) -> dict[str, tuple[int, li
             out[name] = (len(history), [r.evaluation.description for r in history
                                         if r.status == Status.FAILED and r.evaluation is not None])
     return out
+
+
+def freshness_states(home) -> dict[str, str]:
+    """The freshness state the daemon recorded for each asset with a freshness policy ("none": not yet)."""
+    import dagster as dg
+
+    from podcast_assets.runs.freshness import WATCHED
+
+    keys = [dg.AssetKey(name) for names in WATCHED.values() for name in names]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_freshness_state_records(keys)
+    return {k.to_user_string(): records[k].freshness_state.value if k in records else "none" for k in keys}

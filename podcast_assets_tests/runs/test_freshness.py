@@ -14,17 +14,11 @@ from dagster._core.definitions.freshness import FreshnessState
 from podcast_assets.local.instance import DAGSTER_YAML
 from podcast_assets.runs.freshness import WATCHED
 from podcast_assets_tests.conftest import stack_settings
-from podcast_assets_tests.helpers import env_for, stop_process_group
+from podcast_assets_tests.helpers import env_for, freshness_states, stop_process_group
 
 BIN = Path(sys.executable).parent
 KEYS = [dg.AssetKey(name) for names in WATCHED.values() for name in names]
 WINDOW_MINUTES = 1.0
-
-
-def states(home) -> dict[str, str]:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        records = instance.get_freshness_state_records(KEYS)
-    return {k.to_user_string(): records[k].freshness_state.value if k in records else "none" for k in KEYS}
 
 
 def wait_for(what: str, check, timeout: float, log: Path):
@@ -56,11 +50,11 @@ def test_with_the_sensors_stopped_the_watched_assets_turn_stale_once_their_windo
             for key in KEYS:
                 instance.report_runless_asset_event(dg.AssetMaterialization(key))
             reported = time.monotonic()
-        wait_for("every watched asset to pass", lambda: set(states(home).values()) == {FreshnessState.PASS.value},
+        wait_for("every watched asset to pass", lambda: set(freshness_states(home).values()) == {FreshnessState.PASS.value},
                  WINDOW_MINUTES * 60 - 10, log)
         assert time.monotonic() - reported < WINDOW_MINUTES * 60
         wait_for("every watched asset to fail its freshness policy",
-                 lambda: set(states(home).values()) == {FreshnessState.FAIL.value}, WINDOW_MINUTES * 60 + 30, log)
+                 lambda: set(freshness_states(home).values()) == {FreshnessState.FAIL.value}, WINDOW_MINUTES * 60 + 30, log)
         assert time.monotonic() - reported >= WINDOW_MINUTES * 60  # not before its window had passed
         with dg.DagsterInstance.from_config(str(home)) as instance:
             assert instance.get_runs_count() == 0  # nothing refreshed them: every sensor and schedule stopped
