@@ -72,7 +72,7 @@ def events_land_exactly_once(context: dg.AssetCheckExecutionContext, delta: Delt
         pd.DataFrame(columns=["event_id", "day"])
     failures = verdict(chain.checked, chain.failures, offsets_held_once(window, held).failures,
                        event_ids_unique(ids).failures)
-    return check_result(failures, "commit ranges", commits=len(commits), versions=f"{after + 1}..{upto}",
+    return check_result(failures, "commit ranges", commits=len(commits), versions=f"{after + 1}..{upto}" if upto > after else "no new commit",
                         offsets=int(sum(b - a for a, b in window.values())), days=len(days), event_ids=len(ids))
 
 
