@@ -121,6 +121,56 @@ def _similar(args) -> int:
     return 0
 
 
+def _search(args) -> int:
+    """The passages nearest the query across all episodes (or one), from the Delta passages table with the
+    project's KNN kernel; no MongoDB needed."""
+    import json
+    import time
+
+    from podcast_assets.resources.factory import resources_outside_runs
+    from podcast_assets.search.index import best, marked, matching_sentences, vectors
+    from podcast_assets.search.passages import mmss
+
+    resources = resources_outside_runs(settings_from_env(), "delta", "embedder")
+    delta, embedder = resources["delta"], resources["embedder"]
+    filters = [("model", "=", embedder.model_name)] + ([("episode_id", "=", args.episode)] if args.episode else [])
+    table = delta.arrow("transcript_passages", ["episode_id", "start", "end", "text", "embedding"], filters)
+    if table is None or table.num_rows == 0:
+        where = f" of episode {args.episode}" if args.episode else ""
+        print(f"nothing to search yet: no transcript passages{where} for {embedder.model_name} (they come with "
+              "each transcript; `dagster asset materialize -m podcast_assets.definitions --select "
+              "transcript_passages` makes them for the transcripts there are)", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    model = embedder.embedder()
+    loaded = time.perf_counter()
+    query = model.embed([args.query])[0]
+    [rows], [scores] = best(query, vectors(table["embedding"]), args.k)
+    hits = table.drop_columns(["embedding"]).take(rows).to_pylist()
+    matches = matching_sentences(model.embed, query,
+                                 [h["text"] for h in hits])
+    answered = time.perf_counter()
+    episodes = delta.pandas("episodes", ["episode_id", "podcast_title", "episode_title"]).set_index("episode_id")
+    results = []
+    for h, score, match in zip(hits, scores, matches):
+        known = h["episode_id"] in episodes.index
+        results.append({**h, "score": round(float(score), 4), "at": mmss(h["start"]), "match": match.sentence,
+                        "show": str(episodes.loc[h["episode_id"], "podcast_title"]) if known else "",
+                        "episode_title": str(episodes.loc[h["episode_id"], "episode_title"]) if known else ""})
+    timing = {"passages": table.num_rows, "model_load_s": round(loaded - started, 2),
+              "query_ms": round((answered - loaded) * 1000, 1)}
+    if args.json:
+        print(json.dumps({"query": args.query, **timing, "results": results}))
+        return 0
+    print(f"{table.num_rows} passages searched; model loaded in {timing['model_load_s']:.1f} s, "
+          f"answered in {timing['query_ms']:.0f} ms", file=sys.stderr)
+    bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("»", "«")
+    for i, r in enumerate(results, 1):
+        print(f"{i:>2}. {r['score']:.3f}  {r['show']} - {r['episode_title']}  at {r['at']}  ({r['episode_id']})")
+        print(f"    {marked(r['text'], r['match'], *bold)}")
+    return 0
+
+
 def _recommend(args) -> int:
     """The user's list in the published set; a user the model does not know (not in it) gets the popular
     episodes under the same rules (``recommendations/rules.py``), marked ``strategy: popularity``."""
@@ -231,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("-k", type=int, default=5)
     sim.add_argument("--json", action="store_true")
     sim.set_defaults(func=_similar)
+    search = sub.add_parser("search", help="find the moments in episodes where a topic is discussed")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
+    search.add_argument("--episode", metavar="ID", help="only within this episode")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=_search)
     rec = sub.add_parser("recommend", help="a user's current recommendations from MongoDB")
     rec.add_argument("user_id")
     rec.add_argument("-n", type=int, default=10)

@@ -14,6 +14,7 @@ from podcast_assets.recommendations import sensors as recommendations_sensors
 from podcast_assets.resources.factory import build_resources
 from podcast_assets.runs import sensors as runs_sensors
 from podcast_assets.runs.freshness import with_freshness
+from podcast_assets.search import assets as search_assets
 from podcast_assets.settings import settings_from_env
 from podcast_assets.similarities import assets as similarities_assets
 from podcast_assets.similarities import checks as similarities_checks
@@ -23,8 +24,8 @@ from podcast_assets.transcripts import sensors as transcripts_sensors
 
 settings = settings_from_env()
 
-assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, events_assets,
-                                     recommendations_assets])
+assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similarities_assets, search_assets,
+                                     events_assets, recommendations_assets])
 
 defs = dg.Definitions(
     assets=with_freshness(events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS), {

@@ -59,7 +59,7 @@ def summary(settings: Settings) -> dict:
     out = {"trending_shows": rows("trending_podcasts"), "episodes": rows("episodes"),
            "transcripts": rows("transcripts", "status == 'transcribed'"),
            "skipped_not_english": rows("transcripts", "status == 'skipped_not_english'"),
-           "vectors": rows("vectors"), "raw_events": rows("user_events_raw"),
+           "vectors": rows("vectors"), "passages": rows("transcript_passages"), "raw_events": rows("user_events_raw"),
            "daily_engagement_rows": rows("daily_engagement"),
            "model_versions": len(versions(settings.data_dir / "models" / "als"))}
     try:

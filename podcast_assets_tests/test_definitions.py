@@ -19,7 +19,7 @@ def test_the_graph_and_its_automation():
     assert keys == {"trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts",
                     "episode_embeddings", "episode_similarities", "user_events", "user_events_raw",
                     "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations",
-                    "popular_recommendations"}
+                    "popular_recommendations", "transcript_passages"}
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "user_events_sensor",
                             "daily_engagement_sensor", "retrain_on_engagement_sensor"}
@@ -29,7 +29,8 @@ def test_the_graph_and_its_automation():
     assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
     graph = defs.resolve_asset_graph()
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
-    assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities"}
+    assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities",
+                         "transcript_passages"}
 
 
 def test_listeners_can_be_switched_off_where_real_events_arrive():

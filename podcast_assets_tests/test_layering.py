@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "podcast_assets"
-STAGES = ("ingest", "transcripts", "similarities", "events", "recommendations")
+STAGES = ("ingest", "transcripts", "similarities", "search", "events", "recommendations")
 DAGSTER_MODULES = ("assets", "sensors", "checks")  # the only modules of a stage that may import Dagster
 
 

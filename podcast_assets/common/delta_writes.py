@@ -7,6 +7,8 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_incrementing, wait_random
 
+from podcast_assets.common.ids import sql_list
+
 
 def _on_conflict(attempts: int) -> Retrying:
     """Retries of a commit that lost a race to another writer, waiting a little longer each time with jitter
@@ -50,3 +52,15 @@ def replace_days(uri: str, rows: pa.Table, first, last, column: str = "day") -> 
         return
     target = pa.schema(DeltaTable(uri).schema().to_arrow())  # deltalake hands out an arro3 schema
     write_deltalake(uri, rows.select(target.names).cast(target), mode="overwrite", predicate=predicate)
+
+
+def replace_rows(uri: str, rows: pa.Table, column: str, values: list[str], attempts: int = 8) -> None:
+    """Every row whose ``column`` is one of ``values`` replaced by ``rows`` (which may hold fewer or none), in
+    one commit; concurrent commits are retried. ``values`` must be checked ids: the predicate is built from them."""
+    predicate = f"{column} IN ({sql_list(values)})"
+    for attempt in _on_conflict(attempts):
+        with attempt:
+            if not DeltaTable.is_deltatable(uri):
+                write_deltalake(uri, rows, mode="append")
+            elif values:
+                write_deltalake(uri, rows, mode="overwrite", predicate=predicate)

@@ -87,6 +87,11 @@ class GraphWatch:
         out.append(Stage("similarities", line, transcripts_done and transcribed <= embedded
                          and (len(transcribed) < 2 or transcribed <= anchors)))
 
+        passages = self.delta.pandas("transcript_passages", ["episode_id", "model"])
+        searchable = set(passages.loc[passages["model"] == self.model, "episode_id"]) if len(passages) else set()
+        out.append(Stage("search", f"{len(passages)} passages of {len(searchable & transcribed)} episodes",
+                         transcripts_done and transcribed <= searchable))
+
         out += self._events_and_recommendations(failures)
         # failed runs of other jobs (an episode's failure is its outcome row, shown above)
         runs = self.delta.pandas("run_failures", ["run_id", "job_name", "reason"])

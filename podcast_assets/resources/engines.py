@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dagster as dg
 import numpy as np
+import pandas as pd
 
 from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
 from podcast_assets.resources.spark import SparkResource
+from podcast_assets.search.index import search_table
+from podcast_assets.search.spark_search import search_files
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.similarities.knn import topk
 from podcast_assets.similarities.knn_spark import topk_spark
@@ -31,6 +34,13 @@ class KnnEngine(dg.ConfigurableResource):
                    k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return topk(new, hist, k, new_ids, hist_ids)
 
+    def search(self, table_uri: str, queries: np.ndarray, k: int) -> pd.DataFrame:
+        """The ``k`` passages of a passages table nearest each query: (query, episode_id, passage, score)."""
+        from deltalake import DeltaTable
+
+        return search_table(DeltaTable(table_uri).to_pyarrow_table(columns=["episode_id", "passage", "embedding"]),
+                            queries, k)
+
 
 class SparkKnnEngine(KnnEngine):
     """The same kernel inside Spark: history broadcast, new vectors spread over partitions."""
@@ -43,6 +53,11 @@ class SparkKnnEngine(KnnEngine):
 
     def neighbours(self, new_ids, new, hist_ids, hist, k):
         return topk_spark(self.spark.spark_session, new_ids, new, hist_ids, hist, k)
+
+    def search(self, table_uri, queries, k):
+        from deltalake import DeltaTable
+
+        return search_files(self.spark.spark_session, DeltaTable(table_uri).file_uris(), queries, k)
 
 
 class AlsEngine(dg.ConfigurableResource):

@@ -1,0 +1,61 @@
+"""Passages of every transcript, embedded for search (``podcast-assets search``)."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+
+from podcast_assets.common.delta_writes import replace_rows
+from podcast_assets.common.previews import markdown_preview
+from podcast_assets.resources.delta import DataDir, DeltaTables
+from podcast_assets.resources.embedder import EmbedderResource
+from podcast_assets.resources.io_managers import table_schema
+from podcast_assets.runs.automation import PARENT_UPDATES
+from podcast_assets.search.passages import cut, mmss, pending
+
+PASSAGE_SCHEMA = pa.schema([
+    ("episode_id", pa.string()), ("passage", pa.int32()), ("start", pa.float64()), ("end", pa.float64()),
+    ("text", pa.string()), ("embedding", pa.list_(pa.float32())), ("model", pa.string()),
+    ("transcript_created_at", pa.timestamp("us", "UTC")), ("created_at", pa.timestamp("us", "UTC")),
+])
+
+
+@dg.asset(group_name="search", deps=["transcripts"], kinds={"deltalake", "pytorch"},
+          automation_condition=PARENT_UPDATES.with_label("any transcript updated since the last request"))
+def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderResource, delta: DeltaTables,
+                        files: DataDir) -> dg.MaterializeResult:
+    """Each transcript cut into passages along its segment times (about 30-60 s of speech, a segment never
+    split), embedded with the episode vectors' model and token-window pooling. A row: one passage of one
+    episode. New transcripts add theirs; a transcript made again replaces its episode's passages."""
+    transcripts = delta.pandas("transcripts", ["episode_id", "status", "file_stem", "created_at"])
+    passages = delta.pandas("transcript_passages", ["episode_id", "model", "transcript_created_at"])
+    todo, gone = pending(transcripts, passages, embedder.model_name)
+    rows = []
+    by_id = transcripts.set_index("episode_id")
+    for episode_id in todo:
+        path = files.folder("transcripts") / f"{by_id.loc[episode_id, 'file_stem']}.json"
+        segments = json.loads(path.read_text())["segments"] if path.is_file() else []
+        if not segments:
+            context.log.warning(f"episode {episode_id}: no segments in {path.name}; no passages")
+        for i, p in enumerate(cut(segments)):
+            rows.append({"episode_id": episode_id, "passage": i, "start": p.start, "end": p.end, "text": p.text,
+                         "transcript_created_at": by_id.loc[episode_id, "created_at"]})
+    if rows:
+        context.log.info(f"embedding {len(rows)} passages of {len(todo)} episodes with {embedder.model_name}")
+        vectors = embedder.embedder().embed([r["text"] for r in rows])
+        now = dt.datetime.now(dt.UTC)
+        for r, v in zip(rows, vectors):
+            r.update(embedding=v.tolist(), model=embedder.model_name, created_at=now)
+    if todo or gone:
+        replace_rows(delta.uri("transcript_passages"), pa.Table.from_pylist(rows, PASSAGE_SCHEMA), "episode_id",
+                     todo + gone)
+    shown = pd.DataFrame(rows[:20], columns=["episode_id", "start", "text"])
+    return dg.MaterializeResult(metadata={
+        "episodes": len(todo), "passages": len(rows), "episodes_removed": len(gone),
+        "mean_passage_sec": round(sum(r["end"] - r["start"] for r in rows) / len(rows), 1) if rows else 0.0,
+        "dagster/row_count": delta.row_count("transcript_passages"),
+        "dagster/column_schema": table_schema(PASSAGE_SCHEMA),
+        "preview": dg.MetadataValue.md(markdown_preview(
+            shown.assign(start=shown["start"].map(mmss), text=shown["text"].str.slice(0, 120))))})

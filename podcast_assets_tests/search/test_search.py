@@ -1,0 +1,117 @@
+"""Search on the sample catalog's real transcripts: ``transcript_passages`` cuts and embeds them, and
+``podcast-assets search`` finds a moment several minutes into a long episode from a paraphrase, and a topic
+of the short episodes; a transcript made again replaces its passages; an empty data dir says so."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable, write_deltalake
+
+from podcast_assets.search.assets import transcript_passages
+from podcast_assets.transcripts.assets import TRANSCRIPT_SCHEMA
+from podcast_assets_tests.helpers import catalog, env_for, resources_for, topic_of
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def searchable(transcribed, tmp_path_factory):
+    ingested, *_ = transcribed
+    root = tmp_path_factory.mktemp("search")
+    shutil.copytree(ingested.data_dir, root / "data")  # passages are written to a copy of the session's data
+    settings = ingested.replace(PODCAST_DATA_DIR=str(root / "data"))
+    result = dg.materialize([transcript_passages], resources=resources_for(settings))
+    return settings, result
+
+
+def search(settings, *args) -> dict:
+    out = subprocess.run([str(BIN / "podcast-assets"), "search", *args, "--json"], env=env_for(settings),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)
+
+
+def said_at(settings, episode_id: str, phrase: str) -> float:
+    """Where the transcript says ``phrase``: the start of the segment that holds it."""
+    stem = DeltaTable(settings.delta_path("transcripts")).to_pandas().set_index("episode_id").loc[episode_id, "file_stem"]
+    segments = json.loads((settings.data_dir / "transcripts" / f"{stem}.json").read_text())["segments"]
+    return next(s["start"] for s in segments if phrase in s["text"].lower())
+
+
+def long_episode(title: str) -> str:
+    return next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == title)
+
+
+def test_every_transcript_becomes_passages_along_its_segment_times(searchable):
+    settings, result = searchable
+    passages = DeltaTable(settings.delta_path("transcript_passages")).to_pandas()
+    transcripts = DeltaTable(settings.delta_path("transcripts")).to_pandas()
+    assert set(passages["episode_id"]) == set(transcripts.query("status == 'transcribed'")["episode_id"])
+    assert result.asset_materializations_for_node("transcript_passages")[0].metadata["passages"].value == len(passages)
+    for _, p in passages.groupby("episode_id"):
+        p = p.sort_values("start")
+        assert (p["end"] - p["start"]).max() <= 60.5 and (p["passage"] == range(len(p))).all()
+        assert (p["start"].iloc[1:].to_numpy() >= p["end"].iloc[:-1].to_numpy()).all()  # in order, no overlap
+    long = passages[passages["episode_id"] == long_episode("The Long Night")]
+    assert 10 <= len(long) <= 22 and long["end"].max() > 600
+
+
+@pytest.mark.parametrize("title, query, phrase", [
+    ("The Long Night", "why are some stars bluish while others glow reddish", "tells you its temperature"),
+    ("Sunday Long Table", "how do I get roast potatoes crunchy rather than soft", "salted water"),
+])
+def test_a_paraphrase_finds_the_moment_in_a_long_episode(searchable, title, query, phrase):
+    settings, _ = searchable
+    found = search(settings, query, "-k", "5")
+    top, episode = found["results"][0], long_episode(title)
+    assert top["episode_id"] == episode, found["results"]
+    at = said_at(settings, episode, phrase)
+    assert at > 180 and abs(top["start"] - at) <= 30, (top["start"], at)  # minutes in, within 30 s
+    assert top["match"] in top["text"] and top["show"] == title and top["at"].count(":") == 1
+    assert found["query_ms"] < 1000 and found["passages"] > 40
+
+
+def test_a_topic_of_the_short_episodes_finds_an_episode_on_it_and_one_episode_can_be_searched_alone(searchable):
+    settings, _ = searchable
+    found = search(settings, "planning household spending each month and putting money aside")
+    assert topic_of()[found["results"][0]["episode_id"]] == "finance", found["results"][:3]
+    episode = long_episode("Sunday Long Table")
+    within = search(settings, "sourdough starter", "--episode", episode, "-k", "3")["results"]
+    assert len(within) == 3 and {r["episode_id"] for r in within} == {episode}
+    assert "sourdough" in within[0]["text"].lower()
+
+
+def test_a_transcript_made_again_replaces_its_passages_and_a_lost_one_loses_them(searchable, tmp_path):
+    settings, _ = searchable
+    own = settings.replace(PODCAST_DATA_DIR=str(tmp_path / "data"))
+    shutil.copytree(settings.data_dir, own.data_dir)
+    uri = own.delta_path("transcripts")
+    rows = DeltaTable(uri).to_pandas()
+    done = rows[rows["status"] == "transcribed"]["episode_id"].tolist()
+    again, lost = done[0], done[1]
+    rows.loc[rows["episode_id"] == again, "created_at"] = pd.Timestamp.now(tz="UTC")
+    rows.loc[rows["episode_id"] == lost, "status"] = "failed: the feed removed it"
+    write_deltalake(uri, pa.Table.from_pandas(rows, TRANSCRIPT_SCHEMA, preserve_index=False), mode="overwrite")
+    before = DeltaTable(own.delta_path("transcript_passages")).to_pandas()
+    result = dg.materialize([transcript_passages], resources=resources_for(own))
+    metadata = result.asset_materializations_for_node("transcript_passages")[0].metadata
+    assert metadata["episodes"].value == 1 and metadata["episodes_removed"].value == 1
+    after = DeltaTable(own.delta_path("transcript_passages")).to_pandas()
+    assert lost not in set(after["episode_id"])
+    redone, old = after[after["episode_id"] == again], before[before["episode_id"] == again]
+    assert len(redone) == len(old) and (redone["created_at"] > old["created_at"].max()).all()
+    others = set(done) - {again, lost}
+    assert len(after[after["episode_id"].isin(others)]) == len(before[before["episode_id"].isin(others)])
+
+
+def test_an_empty_data_dir_says_there_is_nothing_to_search_yet(settings):
+    out = subprocess.run([str(BIN / "podcast-assets"), "search", "anything"], env=env_for(settings),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1 and out.stderr.startswith("nothing to search yet: no transcript passages")
