@@ -128,13 +128,14 @@ def _search(args) -> int:
     import time
 
     from podcast_assets.resources.factory import resources_outside_runs
-    from podcast_assets.search.index import best, marked, matching_sentences, vectors
-    from podcast_assets.search.passages import mmss
+    from podcast_assets.search.index import best, distinct_moments, marked, matching_sentences, vectors
+    from podcast_assets.search.passages import mmss, moment
 
     resources = resources_outside_runs(settings_from_env(), "delta", "embedder")
     delta, embedder = resources["delta"], resources["embedder"]
     filters = [("model", "=", embedder.model_name)] + ([("episode_id", "=", args.episode)] if args.episode else [])
-    table = delta.arrow("transcript_passages", ["episode_id", "start", "end", "text", "embedding"], filters)
+    table = delta.arrow("transcript_passages", ["episode_id", "start", "end", "text", "segment_starts",
+                                                "segment_offsets", "embedding"], filters)
     if table is None or table.num_rows == 0:
         where = f" of episode {args.episode}" if args.episode else ""
         print(f"nothing to search yet: no transcript passages{where} for {embedder.model_name} (they come with "
@@ -142,19 +143,27 @@ def _search(args) -> int:
               "transcript_passages` makes them for the transcripts there are)", file=sys.stderr)
         return 1
     started = time.perf_counter()
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # the model's loading bar would interleave with the answer
     model = embedder.embedder()
     loaded = time.perf_counter()
     query = model.embed([args.query])[0]
-    [rows], [scores] = best(query, vectors(table["embedding"]), args.k)
-    hits = table.drop_columns(["embedding"]).take(rows).to_pylist()
+    # passages overlap (search/passages.py): three times k, then one hit per moment
+    [rows], [scores] = best(query, vectors(table["embedding"]), 3 * args.k)
+    hits = distinct_moments([{**h, "score": round(float(s), 4)} for h, s in zip(
+        table.drop_columns(["embedding"]).take(rows).to_pylist(), scores)], args.k)
     matches = matching_sentences(model.embed, query,
                                  [h["text"] for h in hits])
     answered = time.perf_counter()
     episodes = delta.pandas("episodes", ["episode_id", "podcast_title", "episode_title"]).set_index("episode_id")
     results = []
-    for h, score, match in zip(hits, scores, matches):
+    for h, match in zip(hits, matches):
         known = h["episode_id"] in episodes.index
-        results.append({**h, "score": round(float(score), 4), "at": mmss(h["start"]), "match": match.sentence,
+        # the moment: where the best-matching sentence's segment starts (the passage's start if unknown)
+        said = moment(h["text"], h.pop("segment_starts") or [], h.pop("segment_offsets") or [], match.sentence)
+        said = h["start"] if said is None else said
+        results.append({**h, "said_at": said, "at": mmss(said), "match": match.sentence,
                         "show": str(episodes.loc[h["episode_id"], "podcast_title"]) if known else "",
                         "episode_title": str(episodes.loc[h["episode_id"], "episode_title"]) if known else ""})
     timing = {"passages": table.num_rows, "model_load_s": round(loaded - started, 2),

@@ -17,7 +17,8 @@ from podcast_assets.search.passages import cut, mmss, pending
 
 PASSAGE_SCHEMA = pa.schema([
     ("episode_id", pa.string()), ("passage", pa.int32()), ("start", pa.float64()), ("end", pa.float64()),
-    ("text", pa.string()), ("embedding", pa.list_(pa.float32())), ("model", pa.string()),
+    ("text", pa.string()), ("segment_starts", pa.list_(pa.float64())), ("segment_offsets", pa.list_(pa.int32())),
+    ("embedding", pa.list_(pa.float32())), ("model", pa.string()),
     ("transcript_created_at", pa.timestamp("us", "UTC")), ("created_at", pa.timestamp("us", "UTC")),
 ])
 
@@ -41,6 +42,7 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
             context.log.warning(f"episode {episode_id}: no segments in {path.name}; no passages")
         for i, p in enumerate(cut(segments)):
             rows.append({"episode_id": episode_id, "passage": i, "start": p.start, "end": p.end, "text": p.text,
+                         "segment_starts": list(p.segment_starts), "segment_offsets": list(p.segment_offsets),
                          "transcript_created_at": by_id.loc[episode_id, "created_at"]})
     if rows:
         context.log.info(f"embedding {len(rows)} passages of {len(todo)} episodes with {embedder.model_name}")

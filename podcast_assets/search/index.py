@@ -79,3 +79,15 @@ def search_table(table: pa.Table, queries: np.ndarray, k: int) -> pd.DataFrame:
     return pd.DataFrame({"query": np.repeat(np.arange(len(q)), rows.shape[1]),
                          "episode_id": np.asarray(table["episode_id"].to_numpy(zero_copy_only=False))[at],
                          "passage": table["passage"].to_numpy()[at], "score": sims.ravel()})
+
+
+def distinct_moments(hits: list[dict], k: int) -> list[dict]:
+    """The best ``k`` hits (best first, each with ``episode_id``, ``start``, ``end``), leaving out a hit whose
+    time overlaps a better one of the same episode: overlapping passages would show one moment twice."""
+    out: list[dict] = []
+    for h in hits:
+        if not any(o["episode_id"] == h["episode_id"] and h["start"] < o["end"] and o["start"] < h["end"] for o in out):
+            out.append(h)
+        if len(out) == k:
+            break
+    return out

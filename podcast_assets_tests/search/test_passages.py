@@ -11,13 +11,22 @@ def segments(*bounds):
 
 def test_segments_group_into_passages_of_thirty_to_sixty_seconds_and_never_split():
     every_ten = segments(*[(t, t + 10.0) for t in range(0, 200, 10)])
-    passages = cut(every_ten)
+    passages = cut(every_ten, overlap=False)
     # the last 20 s are a tail: it joins the passage before it (50 s together)
     assert [(p.start, p.end) for p in passages] == [(0, 30), (30, 60), (60, 90), (90, 120), (120, 150), (150, 200)]
     assert passages[0].text == "words 0. words 10. words 20."
     # a segment that would take a passage past 60 s starts the next one; one longer segment stands alone
     assert [(p.start, p.end) for p in cut(segments((0, 25), (25, 70), (70, 75)))] == [(0, 25), (25, 75)]
     assert [(p.start, p.end) for p in cut(segments((0, 5), (5, 90)))] == [(0, 5), (5, 90)]
+
+
+def test_overlapping_passages_start_at_the_segment_that_holds_the_middle_of_the_one_before():
+    every_ten = segments(*[(t, t + 10.0) for t in range(0, 100, 10)])
+    assert [(p.start, p.end) for p in cut(every_ten)] == [(0, 30), (10, 40), (20, 50), (30, 60), (40, 70),
+                                                          (50, 80), (60, 100)]
+    # Whisper's batched segments are up to 30 s: two per passage, stepping one segment at a time
+    halves = segments((0, 28), (28, 57), (57, 86), (86, 100))
+    assert [(p.start, p.end) for p in cut(halves)] == [(0, 57), (28, 86), (57, 100)]
 
 
 def test_a_short_episode_is_one_passage_and_a_short_tail_joins_the_one_before():
@@ -37,3 +46,21 @@ def test_new_and_remade_transcripts_are_pending_and_lost_ones_are_removed():
     passages = pd.DataFrame({"episode_id": ["a", "b", "d"], "model": ["m"] * 3, "transcript_created_at": [t] * 3})
     assert pending(transcripts, passages, "m") == (["b", "c"], ["d"])
     assert pending(transcripts, passages, "other") == (["a", "b", "c"], ["d"])
+
+
+def test_overlapping_hits_of_one_moment_show_once():
+    from podcast_assets.search.index import distinct_moments
+
+    hits = [{"episode_id": "a", "start": 30, "end": 60}, {"episode_id": "a", "start": 45, "end": 90},
+            {"episode_id": "b", "start": 30, "end": 60}, {"episode_id": "a", "start": 60, "end": 90}]
+    assert distinct_moments(hits, 3) == [hits[0], hits[2], hits[3]]
+
+
+def test_a_match_is_timed_to_the_segment_it_starts_in():
+    from podcast_assets.search.passages import moment
+
+    [p] = cut([{"start": 10.0, "end": 20.0, "text": " The Moon. "}, {"start": 20.0, "end": 35.0, "text": "Tides  rise."}])
+    assert p.text == "The Moon. Tides rise." and p.segment_starts == (10.0, 20.0) and p.segment_offsets == (0, 10)
+    assert moment(p.text, p.segment_starts, p.segment_offsets, "Tides rise.") == 20.0
+    assert moment(p.text, p.segment_starts, p.segment_offsets, "The Moon.") == 10.0
+    assert moment(p.text, p.segment_starts, p.segment_offsets, "absent") is None
