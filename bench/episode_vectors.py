@@ -17,6 +17,7 @@ from podcast_assets.resources.factory import build_resources
 from podcast_assets.search.index import vectors
 from podcast_assets.search.passages import cut
 from podcast_assets.settings import settings_from_env
+from podcast_assets.similarities.embedding import pool
 from podcast_assets.similarities.knn import topk
 
 
@@ -44,11 +45,9 @@ def main() -> None:
     pv = embedder.embed([p.text for p in flat])
     passages_s = time.perf_counter() - t0
     derived, at = [], 0
-    for i in ids:
+    for i in ids:  # as episode_embeddings pools them (similarities/embedding.from_passages)
         n = len(passages[i])
-        w = np.array([p.end - p.start for p in passages[i]])[:, None]
-        mean = (pv[at:at + n] * w).sum(axis=0)
-        derived.append(mean / np.linalg.norm(mean))
+        derived.append(pool(pv[at:at + n], [p.end - p.start for p in passages[i]]))
         at += n
     stored = DeltaTable(settings.delta_path("transcript_passages")).to_pyarrow_table(columns=["embedding"])
     assert len(vectors(stored["embedding"])) >= len(flat) - 5  # the same passages the asset stores, near enough

@@ -16,6 +16,7 @@ from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.engines import KnnEngine
 from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.runs.automation import PARENT_UPDATES
+from podcast_assets.similarities.embedding import from_passages
 from podcast_assets.similarities.neighbours import neighbour_rows, split_new_and_history
 
 VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), ("embedding", pa.list_(pa.float32())),
@@ -38,14 +39,17 @@ class EmbeddingConfig(dg.Config):
     batch_date: str = ""  # "YYYY-MM-DD": only transcripts of that date
 
 
-@dg.asset(group_name="similarities", deps=["transcripts"], kinds={"deltalake", "pytorch"},
+@dg.asset(group_name="similarities", deps=["transcript_passages"], kinds={"deltalake", "pytorch"},
           automation_condition=NEW_TRANSCRIPTS)
 def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfig, embedder: EmbedderResource,
                        delta: DeltaTables) -> dg.MaterializeResult:
-    """Transcripts not yet analysed, embedded (token windows, weighted mean, unit length) and appended
-    to Delta ``vectors`` (a row: one episode's vector from one model, one per embedding); the transcripts are marked ``analyzed`` only after the vectors commit. Transcripts
-    committed while the run works are embedded by it too (it looks again until none is pending)."""
-    embedded, dims, sweep = 0, 0, config
+    """Transcripts not yet analysed, as one unit vector each, appended to Delta ``vectors`` (a row: one episode's
+    vector from one model, one per embedding); the transcripts are marked ``analyzed`` only after the vectors
+    commit. A vector is its transcript's passage vectors pooled (``transcript_passages``: each transcript is
+    embedded once); a transcript whose current passages are not there yet is embedded whole (token windows,
+    weighted mean, unit length). Transcripts committed while the run works are taken too (it looks again
+    until none is pending)."""
+    embedded, dims, sweep, derived_total = 0, 0, config, 0
     for _ in range(MAX_SWEEPS):
         t = delta.pandas("transcripts", ["episode_id", "transcript", "date", "status", "analyzed", "created_at"])
         todo = t[t["status"] == "transcribed"]
@@ -55,8 +59,17 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
             todo = todo[todo["date"] == sweep.batch_date]
         if todo.empty:
             break
-        context.log.info(f"embedding {len(todo)} transcripts with {embedder.model_name}")
-        vectors = embedder.embedder().embed(todo["transcript"].tolist())
+        passages = delta.pandas("transcript_passages", ["episode_id", "start", "end", "embedding", "model",
+                                                        "transcript_created_at"],
+                                filters=[("episode_id", "in", todo["episode_id"].tolist())])
+        derived = from_passages(passages[passages["model"] == embedder.model_name], todo) if len(passages) else {}
+        whole = todo[~todo["episode_id"].isin(derived)]
+        context.log.info(f"{len(todo)} transcripts: {len(todo) - len(whole)} from their passages, {len(whole)} "
+                         f"embedded whole with {embedder.model_name}")
+        texts = embedder.embedder().embed(whole["transcript"].tolist()) if len(whole) else []
+        by_id = {**derived, **dict(zip(whole["episode_id"], texts))}
+        vectors = np.stack([by_id[e] for e in todo["episode_id"]])
+        derived_total += len(todo) - len(whole)
         now = dt.datetime.now(dt.UTC)
         write_deltalake(delta.uri("vectors"), pa.table({
             "episode_id": todo["episode_id"].tolist(), "date": todo["date"].tolist(),
@@ -74,7 +87,8 @@ def episode_embeddings(context: dg.AssetExecutionContext, config: EmbeddingConfi
     if not embedded:
         context.log.info("no transcripts to analyse")
         return dg.MaterializeResult(metadata={"embedded": 0, "batch_id": "", **table})
-    return dg.MaterializeResult(metadata={"embedded": embedded, "batch_id": context.run_id,
+    return dg.MaterializeResult(metadata={"embedded": embedded, "from_passages": derived_total,
+                                          "batch_id": context.run_id,
                                           "dimensions": dims, "model": embedder.model_name, **table})
 
 

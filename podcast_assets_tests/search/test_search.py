@@ -27,6 +27,7 @@ def searchable(transcribed, tmp_path_factory):
     root = tmp_path_factory.mktemp("search")
     shutil.copytree(ingested.data_dir, root / "data")  # passages are written to a copy of the session's data
     settings = ingested.replace(PODCAST_DATA_DIR=str(root / "data"))
+    shutil.rmtree(settings.delta_path("transcript_passages"), ignore_errors=True)  # made here, from nothing
     result = dg.materialize([transcript_passages], resources=resources_for(settings))
     return settings, result
 

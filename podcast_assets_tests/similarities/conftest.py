@@ -4,6 +4,7 @@ import dagster as dg
 import pytest
 from deltalake import DeltaTable
 
+from podcast_assets.search.assets import transcript_passages
 from podcast_assets.similarities.assets import episode_embeddings, episode_similarities
 
 
@@ -11,5 +12,7 @@ from podcast_assets.similarities.assets import episode_embeddings, episode_simil
 def analysed(transcribed):
     settings, _, resources, _ = transcribed
     if not DeltaTable.is_deltatable(settings.delta_path("vectors")):
-        assert dg.materialize([episode_embeddings, episode_similarities], resources=resources).success
+        # the passages first: the episode vectors are pooled from them (similarities/embedding.from_passages)
+        assert dg.materialize([transcript_passages, episode_embeddings, episode_similarities],
+                              resources=resources).success
     return settings, resources
