@@ -149,14 +149,20 @@ def _search(args) -> int:
     model = embedder.embedder()
     loaded = time.perf_counter()
     query = model.embed([args.query])[0]
-    # passages overlap (search/passages.py): three times k, then one hit per moment
-    [rows], [scores] = best(query, vectors(table["embedding"]), 3 * args.k)
-    hits = distinct_moments([{**h, "score": round(float(s), 4)} for h, s in zip(
-        table.drop_columns(["embedding"]).take(rows).to_pylist(), scores)], args.k)
+    # passages overlap (search/passages.py): one hit per moment, from three times k, or all if that is short
+    matrix, plain = vectors(table["embedding"]), table.drop_columns(["embedding"])
+    for pool_size in (3 * args.k, table.num_rows):
+        [rows], [scores] = best(query, matrix, pool_size)
+        hits = distinct_moments([{**h, "score": round(float(s), 4)} for h, s in zip(plain.take(rows).to_pylist(),
+                                                                                     scores)], args.k)
+        if len(hits) >= args.k:
+            break
     matches = matching_sentences(model.embed, query,
                                  [h["text"] for h in hits])
     answered = time.perf_counter()
-    episodes = delta.pandas("episodes", ["episode_id", "podcast_title", "episode_title"]).set_index("episode_id")
+    # titles from the status table, which keeps every transcribed episode (``episodes`` holds the current trending)
+    episodes = (delta.pandas("transcripts", ["episode_id", "podcast_title", "episode_title"])
+                .drop_duplicates("episode_id").set_index("episode_id"))
     results = []
     for h, match in zip(hits, matches):
         known = h["episode_id"] in episodes.index

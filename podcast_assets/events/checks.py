@@ -18,7 +18,12 @@ from podcast_assets.events.contracts import (
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
-from podcast_assets.runs.check_results import check_result, latest_materialization, recent_materializations
+from podcast_assets.runs.check_results import (
+    check_result,
+    last_evaluation,
+    latest_materialization,
+    recent_materializations,
+)
 
 
 def _days_of_latest_run(context) -> tuple[dt.date, dt.date] | None:
@@ -58,9 +63,8 @@ def events_land_exactly_once(context: dg.AssetCheckExecutionContext, delta: Delt
     if raw is None:
         return dg.AssetCheckResult(passed=True, description="no event ingested yet")
     runs = recent_materializations(context, user_events_raw.key, 2)
-    # the commits after the previous run's version, through this run's (a killed run's commits in between too)
-    after = int(runs[1].metadata.get("delta_version", -1)) if len(runs) > 1 else -1
     upto = int(runs[0].metadata.get("delta_version", raw.version())) if runs else raw.version()
+    after = _judged_through(context, runs, upto)
     topic, uri = kafka.user_events_topic, delta.uri("user_events_raw")
     commits = [c for c in commit_history.commits_since(raw, after, topic) if c.version <= upto]
     window = commit_history.spans(commits)
@@ -72,8 +76,22 @@ def events_land_exactly_once(context: dg.AssetCheckExecutionContext, delta: Delt
         pd.DataFrame(columns=["event_id", "day"])
     failures = verdict(chain.checked, chain.failures, offsets_held_once(window, held).failures,
                        event_ids_unique(ids).failures)
-    return check_result(failures, "commit ranges", commits=len(commits), versions=f"{after + 1}..{upto}" if upto > after else "no new commit",
+    return check_result(failures, "commit ranges", commits=len(commits), through_version=upto,
+                        versions=f"{after + 1}..{upto}" if upto > after else "no new commit",
                         offsets=int(sum(b - a for a, b in window.values())), days=len(days), event_ids=len(ids))
+
+
+def _judged_through(context, runs, upto: int) -> int:
+    """The version the commits were judged through last time: this check's latest evaluation, so a run whose
+    check never ran (killed after its materialisation) has its commits judged now; before any evaluation, the
+    previous materialisation's version; on a table older than both, only the newest commit (-1 when the
+    table is new: all of it is this run's)."""
+    last = last_evaluation(context, dg.AssetCheckKey(user_events_raw.key, "events_land_exactly_once"))
+    if last and "through_version" in last:
+        return min(int(last["through_version"]), upto)
+    if len(runs) > 1:
+        return int(runs[1].metadata.get("delta_version", upto - 1))
+    return -1
 
 
 def _offsets(delta: DeltaTables, table: str, window) -> pd.DataFrame:

@@ -37,6 +37,14 @@ def recent_materializations(context, asset_key: dg.AssetKey, n: int) -> list[Lat
     return out
 
 
+def last_evaluation(context, check_key: dg.AssetCheckKey) -> dict | None:
+    """The metadata values of the check's latest evaluation before this one (None if it never ran)."""
+    for record in context.instance.event_log_storage.get_asset_check_execution_history(check_key, limit=10):
+        if record.evaluation is not None and record.run_id != context.run_id:
+            return {k: v.value for k, v in record.evaluation.metadata.items()}
+    return None
+
+
 def not_checked(why: str) -> dg.AssetCheckResult:
     """A check that could not look (a service down): a warning that says so, not a pass or a failure."""
     return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, description=f"not checked: {why}")

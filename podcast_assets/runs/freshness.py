@@ -8,9 +8,9 @@ import datetime as dt
 
 import dagster as dg
 
-# what each window covers: the trending cron (every 6 h, ingest/assets.py) may miss one tick before an
-# hour of retries is up; new trending episodes reach the neighbour lists within a day; the daily
-# retrain (recommendations/sensors.py) may be a couple of hours late
+# what each window covers: the trending cron (every 6 h, ingest/assets.py) may be an hour late (its
+# retries); the neighbour lists are compared at least daily (similarities/assets.py) and the daily retrain
+# runs at 02:30 (recommendations/sensors.py), each allowed two hours more
 WATCHED = {
     "ingest": ("trending_podcasts", "episodes", "episode_catalog"),
     "similarities": ("episode_similarities",),

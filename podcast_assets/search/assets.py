@@ -30,7 +30,8 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
     """Each transcript cut into passages along its segment times (about 30-60 s of speech, a segment never
     split), embedded with the episode vectors' model and token-window pooling. A row: one passage of one
     episode. New transcripts add theirs; a transcript made again replaces its episode's passages."""
-    transcripts = delta.pandas("transcripts", ["episode_id", "status", "file_stem", "created_at"])
+    transcripts = delta.pandas("transcripts", ["episode_id", "status", "file_stem", "created_at", "transcript",
+                                               "duration"])
     passages = delta.pandas("transcript_passages", ["episode_id", "model", "transcript_created_at"])
     todo, gone = pending(transcripts, passages, embedder.model_name)
     rows = []
@@ -38,8 +39,11 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
     for episode_id in todo:
         path = files.folder("transcripts") / f"{by_id.loc[episode_id, 'file_stem']}.json"
         segments = json.loads(path.read_text())["segments"] if path.is_file() else []
-        if not segments:
-            context.log.warning(f"episode {episode_id}: no segments in {path.name}; no passages")
+        if not cut(segments):  # no timings (a file lost, a publisher transcript without them): one passage
+            context.log.warning(f"episode {episode_id}: no timed segments in {path.name}; its transcript is one "
+                                "passage from 0:00")
+            segments = [{"start": 0.0, "end": float(by_id.loc[episode_id, "duration"] or 0.0),
+                         "text": str(by_id.loc[episode_id, "transcript"] or "")}]
         for i, p in enumerate(cut(segments)):
             rows.append({"episode_id": episode_id, "passage": i, "start": p.start, "end": p.end, "text": p.text,
                          "segment_starts": list(p.segment_starts), "segment_offsets": list(p.segment_offsets),

@@ -29,12 +29,14 @@ def best(queries: np.ndarray, passages: np.ndarray, k: int, block: int = 1 << 17
     k = min(k, len(passages))
     rows = np.empty((len(q), 0), np.int64)
     sims = np.empty((len(q), 0), np.float32)
+    if k <= 0:
+        return rows, sims
     for a in range(0, len(passages), block):
         scores = q @ passages[a:a + block].T
         idx, val = select_top(scores, min(k, scores.shape[1]))
         rows, sims = np.concatenate([rows, idx + a], axis=1), np.concatenate([sims, val], axis=1)
-        if rows.shape[1] > k:
-            keep, sims = select_top(np.ascontiguousarray(sims), k)
+        if a > 0:  # the running top k of every block so far, best first
+            keep, sims = select_top(np.ascontiguousarray(sims), min(k, sims.shape[1]))
             rows = np.take_along_axis(rows, keep, axis=1)
     return rows, sims
 
@@ -86,8 +88,8 @@ def distinct_moments(hits: list[dict], k: int) -> list[dict]:
     time overlaps a better one of the same episode: overlapping passages would show one moment twice."""
     out: list[dict] = []
     for h in hits:
+        if len(out) >= k:
+            break
         if not any(o["episode_id"] == h["episode_id"] and h["start"] < o["end"] and o["start"] < h["end"] for o in out):
             out.append(h)
-        if len(out) == k:
-            break
     return out

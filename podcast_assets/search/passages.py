@@ -58,6 +58,9 @@ def cut(segments: list[dict], min_sec: float = MIN_SEC, max_sec: float = MAX_SEC
             last += 1
             if float(said[last - 1]["end"]) - float(said[first]["start"]) >= min_sec:
                 break
+        if groups and last <= groups[-1][1]:  # nothing the passage before did not hold: go on from its end
+            first = groups[-1][1]
+            continue
         if last == len(said) and groups and float(said[-1]["end"]) - float(said[groups[-1][0]]["start"]) <= max_sec:
             groups[-1] = (groups[-1][0], last)  # a short tail joins the passage before
             break

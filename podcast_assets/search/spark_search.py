@@ -19,6 +19,8 @@ def search_files(spark, files: list[str], queries: np.ndarray, k: int) -> pd.Dat
     def score(batches):
         q = shared.value
         for batch in batches:
+            if batch.empty:
+                continue
             vecs = np.stack(batch["embedding"].to_numpy()).astype(np.float32)
             rows, sims = best(q, vecs, k)
             at = rows.ravel()

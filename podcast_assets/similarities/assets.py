@@ -29,6 +29,10 @@ VECTOR_SCHEMA = pa.schema([("episode_id", pa.string()), ("date", pa.string()), (
 NEW_TRANSCRIPTS = PARENT_UPDATES.with_label("any transcript updated since the last request")
 NEW_VECTORS = (PARENT_UPDATES & ~dg.AutomationCondition.any_deps_missing()
                & ~dg.AutomationCondition.any_deps_in_progress()).with_label("new vectors, the embedding run done")
+# and once a day whatever came: a quiet day's run finds nothing new and says so, which is what its freshness
+# policy (runs/freshness.py) watches: a stalled automation shows, a day without new episodes does not
+DAILY = (dg.AutomationCondition.cron_tick_passed("15 3 * * *") & ~dg.AutomationCondition.in_progress()
+         & ~dg.AutomationCondition.any_deps_missing()).with_label("daily")
 
 
 MAX_SWEEPS = 5  # a run looks for newly committed transcripts this many times at most
@@ -109,7 +113,7 @@ class SimilarityConfig(dg.Config):
 
 
 @dg.asset(group_name="similarities", deps=[episode_embeddings], io_manager_key="mongo_io_manager",
-          kinds={"mongodb", "spark"}, automation_condition=NEW_VECTORS, metadata={
+          kinds={"mongodb", "spark"}, automation_condition=NEW_VECTORS | DAILY, metadata={
               "mongo_collection": "similarities", "mongo_keys": ["new_episode_id", "historical_episode_id", "model"],
               # an episode compared again gets its new top-K instead of it beside the old pairs
               "mongo_replace_by": ["new_episode_id", "model"],

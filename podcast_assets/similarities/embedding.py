@@ -14,6 +14,8 @@ import numpy as np
 
 def pool(chunk_vectors: np.ndarray, token_counts: list[int]) -> np.ndarray:
     weights = np.asarray(token_counts, dtype=np.float64)[:, None]
+    if weights.sum() <= 0:  # passages without timings (a publisher transcript may have none): equal weights
+        weights = np.ones_like(weights)
     mean = (chunk_vectors.astype(np.float64) * weights).sum(axis=0) / weights.sum()
     norm = np.linalg.norm(mean)
     return (mean / norm if norm > 0 else mean).astype(np.float32)

@@ -15,7 +15,7 @@ def _problem(row, files: set[str]) -> str | None:
     if status == "transcribed":
         if not str(row["transcript"] or "").strip():
             return "transcribed, but its text is empty"
-        if not row["duration"] or row["duration"] <= 0:
+        if pd.isna(row["duration"]) or row["duration"] <= 0:
             return "transcribed, but without a duration"
         if row["language"] != "en":
             return f"transcribed, but its language is {row['language']!r}, not English"

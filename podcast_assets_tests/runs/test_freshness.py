@@ -52,7 +52,6 @@ def test_with_the_sensors_stopped_the_watched_assets_turn_stale_once_their_windo
             reported = time.monotonic()
         wait_for("every watched asset to pass", lambda: set(freshness_states(home).values()) == {FreshnessState.PASS.value},
                  WINDOW_MINUTES * 60 - 10, log)
-        assert time.monotonic() - reported < WINDOW_MINUTES * 60
         wait_for("every watched asset to fail its freshness policy",
                  lambda: set(freshness_states(home).values()) == {FreshnessState.FAIL.value}, WINDOW_MINUTES * 60 + 30, log)
         assert time.monotonic() - reported >= WINDOW_MINUTES * 60  # not before its window had passed

@@ -64,3 +64,25 @@ def test_a_match_is_timed_to_the_segment_it_starts_in():
     assert moment(p.text, p.segment_starts, p.segment_offsets, "Tides rise.") == 20.0
     assert moment(p.text, p.segment_starts, p.segment_offsets, "The Moon.") == 10.0
     assert moment(p.text, p.segment_starts, p.segment_offsets, "absent") is None
+
+
+def test_a_passage_inside_the_one_before_is_not_made_again():
+    # the middle of (0, 45) falls in the long second segment, and (1, 45) would hold nothing new: the next
+    # passage starts where (0, 45) ends
+    got = [(p.start, p.end) for p in cut(segments((0, 1), (1, 29), (29, 45), (45, 80), (80, 90)))]
+    assert got == [(0, 45), (45, 90)]
+
+
+def test_search_ranks_best_first_across_blocks_and_asks_for_nothing_when_k_is_zero():
+    import numpy as np
+
+    from podcast_assets.search.index import best, distinct_moments
+
+    rng = np.random.default_rng(1)
+    passages = rng.standard_normal((50, 8)).astype(np.float32)
+    query = rng.standard_normal(8).astype(np.float32)
+    rows, sims = best(query, passages, 60, block=16)  # k above the passages, several blocks
+    assert rows.shape == (1, 50) and (rows[0] == np.argsort(-(passages @ query), kind="stable")).all()
+    assert (np.diff(sims[0]) <= 0).all()
+    assert best(query, passages, 0)[0].shape == (1, 0) and distinct_moments([{"episode_id": "a", "start": 0,
+                                                                                 "end": 1}], 0) == []

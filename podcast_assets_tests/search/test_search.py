@@ -78,7 +78,7 @@ def test_a_paraphrase_finds_the_moment_in_a_long_episode(searchable, title, quer
     at = said_at(settings, episode, phrase)
     # minutes in; the passage, and the moment shown (its best sentence's segment), within 30 s of it
     assert at > 180 and abs(top["start"] - at) <= 30 and abs(top["said_at"] - at) <= 30, (top, at)
-    assert top["match"] in top["text"] and top["show"] == title and top["at"].count(":") == 1
+    assert top["start"] <= top["said_at"] < top["end"] and top["show"] == title and top["at"].count(":") == 1
     assert found["query_ms"] < 1000 and found["passages"] > 40
 
 

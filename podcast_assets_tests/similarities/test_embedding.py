@@ -3,7 +3,6 @@
 import numpy as np
 
 
-
 def test_episode_vectors_pool_the_passages_of_the_current_transcript_only():
     import pandas as pd
 
@@ -20,3 +19,10 @@ def test_episode_vectors_pool_the_passages_of_the_current_transcript_only():
     assert set(vectors) == {"a"}  # b's passages are of its earlier transcript: it waits, or is embedded whole
     expected = np.array([30.0, 10.0]) / np.linalg.norm([30.0, 10.0])  # weighted by their seconds, unit length
     assert np.allclose(vectors["a"], expected, atol=1e-6)
+
+
+def test_passages_without_timings_pool_with_equal_weights():
+    from podcast_assets.similarities.embedding import pool
+
+    v = pool(np.array([[1.0, 0.0], [0.0, 1.0]], np.float32), [0.0, 0.0])
+    assert np.allclose(v, [2 ** -0.5, 2 ** -0.5])

@@ -52,3 +52,13 @@ def test_the_latest_runs_outcomes_pass_and_a_missing_file_an_empty_text_or_a_rea
     assert f"episode {done[0]}: transcribed, but {rows.loc[done[0], 'file_stem']}.vtt is missing" in examples
     assert f"episode {done[1]}: transcribed, but its text is empty" in examples
     assert f"episode {failed}: failed, without a reason" in examples
+
+
+def test_a_transcribed_row_without_a_duration_fails():
+    from podcast_assets.transcripts.contracts import outcome_rows
+
+    row = {"episode_id": "a", "status": "transcribed", "transcript": "words", "duration": float("nan"),
+           "language": "en", "file_stem": "a"}
+    assert outcome_rows(pd.DataFrame([row]), {"a.json", "a.vtt"}).failures == (
+        "episode a: transcribed, but without a duration",)
+    assert outcome_rows(pd.DataFrame([{**row, "duration": 12.0}]), {"a.json", "a.vtt"}).passed
