@@ -39,8 +39,9 @@ def recent_materializations(context, asset_key: dg.AssetKey, n: int) -> list[Lat
 
 def last_evaluation(context, check_key: dg.AssetCheckKey) -> dict | None:
     """The metadata values of the check's latest evaluation before this one (None if it never ran)."""
-    for record in context.instance.event_log_storage.get_asset_check_execution_history(check_key, limit=10):
-        if record.evaluation is not None and record.run_id != context.run.run_id:
+    for record in context.instance.event_log_storage.get_asset_check_execution_history(check_key, limit=20):
+        # a run killed before its check ran left only the check's plan, no evaluation
+        if isinstance(record.evaluation, dg.AssetCheckEvaluation) and record.run_id != context.run.run_id:
             return {k: v.value for k, v in record.evaluation.metadata.items()}
     return None
 
