@@ -1,6 +1,6 @@
 """Stops every sensor and schedule of the code location in the instance at ``DAGSTER_HOME``, in one process (what
 ``dagster sensor stop`` and ``dagster schedule stop`` do one name and one process at a time). Run as
-``python -m podcast_assets_tests.stop_instigators``."""
+``python podcast_assets_tests/stop_instigators.py`` with ``DAGSTER_HOME`` set."""
 
 import dagster as dg
 from dagster._cli.workspace.cli_target import RepositoryOpts, get_repository_from_cli_opts

@@ -38,8 +38,10 @@ def test_with_the_sensors_stopped_the_watched_assets_turn_stale_once_their_windo
     env = {**env_for(stack_settings(tmp_path / "data")), "DAGSTER_HOME": str(home),
            "FRESHNESS_DAEMON_INTERVAL_SECONDS": "2",
            **{f"FRESHNESS_{stage.upper()}_MINUTES": str(WINDOW_MINUTES) for stage in WATCHED}}
-    subprocess.run([sys.executable, "-m", "podcast_assets_tests.stop_instigators"], env=env, cwd=tmp_path,
-                   check=True, capture_output=True, timeout=180)
+    # by path: the test package is not installed, and the daemon's working directory is elsewhere
+    stopped = subprocess.run([sys.executable, str(Path(__file__).parents[1] / "stop_instigators.py")], env=env,
+                             cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert stopped.returncode == 0, stopped.stderr[-2000:]
     log = tmp_path / "daemon.log"
     daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "podcast_assets.definitions"], env=env,
                               cwd=tmp_path, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
