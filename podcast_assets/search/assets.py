@@ -39,12 +39,13 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
     for episode_id in todo:
         path = files.folder("transcripts") / f"{by_id.loc[episode_id, 'file_stem']}.json"
         segments = json.loads(path.read_text())["segments"] if path.is_file() else []
-        if not cut(segments):  # no timings (a file lost, a publisher transcript without them): one passage
+        passages_of = cut(segments)
+        if not passages_of:  # no timings (a file lost, a publisher transcript without them): one passage
             context.log.warning(f"episode {episode_id}: no timed segments in {path.name}; its transcript is one "
                                 "passage from 0:00")
-            segments = [{"start": 0.0, "end": float(by_id.loc[episode_id, "duration"] or 0.0),
-                         "text": str(by_id.loc[episode_id, "transcript"] or "")}]
-        for i, p in enumerate(cut(segments)):
+            passages_of = cut([{"start": 0.0, "end": float(by_id.loc[episode_id, "duration"] or 0.0),
+                                "text": str(by_id.loc[episode_id, "transcript"] or "")}])
+        for i, p in enumerate(passages_of):
             rows.append({"episode_id": episode_id, "passage": i, "start": p.start, "end": p.end, "text": p.text,
                          "segment_starts": list(p.segment_starts), "segment_offsets": list(p.segment_offsets),
                          "transcript_created_at": by_id.loc[episode_id, "created_at"]})

@@ -73,14 +73,21 @@ def marked(text: str, sentence: str, left: str = "»", right: str = "«") -> str
     return text if at < 0 else f"{text[:at]}{left}{sentence}{right}{text[at + len(sentence):]}"
 
 
+def answers(queries: np.ndarray, passages: np.ndarray, episode_ids: np.ndarray, numbers: np.ndarray,
+            k: int) -> pd.DataFrame:
+    """The ``k`` best (``query``, ``episode_id``, ``passage``, ``score``) per query, best first, among
+    ``passages`` (rows of ``episode_ids`` and passage ``numbers``)."""
+    q = np.atleast_2d(np.asarray(queries, np.float32))
+    rows, sims = best(q, passages, k)
+    at = rows.ravel()
+    return pd.DataFrame({"query": np.repeat(np.arange(len(q)), rows.shape[1]), "episode_id": episode_ids[at],
+                         "passage": numbers[at], "score": sims.ravel()})
+
+
 def search_table(table: pa.Table, queries: np.ndarray, k: int) -> pd.DataFrame:
     """``search_files``'s answer (``spark_search.py``) from a passages table held in this process."""
-    q = np.atleast_2d(np.asarray(queries, np.float32))
-    rows, sims = best(q, vectors(table["embedding"]), k)
-    at = rows.ravel()
-    return pd.DataFrame({"query": np.repeat(np.arange(len(q)), rows.shape[1]),
-                         "episode_id": np.asarray(table["episode_id"].to_numpy(zero_copy_only=False))[at],
-                         "passage": table["passage"].to_numpy()[at], "score": sims.ravel()})
+    return answers(queries, vectors(table["embedding"]),
+                   np.asarray(table["episode_id"].to_numpy(zero_copy_only=False)), table["passage"].to_numpy(), k)
 
 
 def distinct_moments(hits: list[dict], k: int) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from podcast_assets.search.index import best
+from podcast_assets.search.index import answers
 
 SCHEMA = "query long, episode_id string, passage int, score float"
 
@@ -21,12 +21,8 @@ def search_files(spark, files: list[str], queries: np.ndarray, k: int) -> pd.Dat
         for batch in batches:
             if batch.empty:
                 continue
-            vecs = np.stack(batch["embedding"].to_numpy()).astype(np.float32)
-            rows, sims = best(q, vecs, k)
-            at = rows.ravel()
-            yield pd.DataFrame({"query": np.repeat(np.arange(len(q)), rows.shape[1]),
-                                "episode_id": batch["episode_id"].to_numpy()[at],
-                                "passage": batch["passage"].to_numpy()[at], "score": sims.ravel()})
+            yield answers(q, np.stack(batch["embedding"].to_numpy()).astype(np.float32),
+                          batch["episode_id"].to_numpy(), batch["passage"].to_numpy(), k)
 
     out = (spark.read.parquet(*files).select("episode_id", "passage", "embedding")
            .mapInPandas(score, schema=SCHEMA).toPandas())

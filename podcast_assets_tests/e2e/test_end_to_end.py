@@ -20,7 +20,7 @@ from podcast_assets_tests.helpers import contract_results, freshness_states, sto
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
-          "user_recommendations", "hybrid_recommendations", "popular_recommendations"]
+          "user_recommendations", "hybrid_recommendations", "popular_recommendations", "transcript_passages"]
 BIN = Path(sys.executable).parent
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -238,6 +238,15 @@ def runs_since(home, since: float) -> str:
                      f"{r.dagster_run.tags.get('dagster/partition', '')}" for r in sorted(records, key=lambda r: r.create_timestamp))
 
 
+def screenshot(page, tmp_path, name: str) -> None:
+    """The page as ``name``, copied into ``docs/`` when ``UPDATE_DOCS_SCREENSHOT`` is set."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+        shutil.copy(shot, DOCS / name)
+
+
 def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(project, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -264,11 +273,7 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
                 page.locator("foreignObject").filter(has_text=group).first.dblclick()  # expand the group
                 page.wait_for_timeout(500)
             page.wait_for_timeout(1500)
-            shot = tmp_path / "asset-graph.png"
-            page.screenshot(path=str(shot))
-            assert shot.stat().st_size > 20_000
-            if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
-                shutil.copy(shot, DOCS / "asset-graph.png")
+            screenshot(page, tmp_path, "asset-graph.png")
             page.goto(f"http://127.0.0.1:{port}/assets", wait_until="networkidle")
             page.wait_for_timeout(1500)
             listed = page.inner_text("body")
@@ -278,11 +283,7 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
             page.goto(f"http://127.0.0.1:{port}/assets/user_events_raw?view=checks", wait_until="networkidle")
             page.get_by_text("events_land_exactly_once").first.wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
-            checks = tmp_path / "asset-checks.png"
-            page.screenshot(path=str(checks))
-            assert checks.stat().st_size > 20_000
-            if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
-                shutil.copy(checks, DOCS / "asset-checks.png")
+            screenshot(page, tmp_path, "asset-checks.png")
             page.goto(f"http://127.0.0.1:{port}/automation", wait_until="networkidle")
             page.wait_for_timeout(1500)
             assert "episode_metadata_sensor" in page.inner_text("body")
