@@ -33,14 +33,15 @@ defs = dg.Definitions(
         "recommendations": settings.FRESHNESS_RECOMMENDATIONS_MINUTES}),
     asset_checks=dg.load_asset_checks_from_modules([ingest_checks, transcripts_checks, similarities_checks,
                                                     events_checks, recommendations_checks]),
-    jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
+    jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_download_job,
+          transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
           events_sensors.user_events_job, events_sensors.daily_engagement_job,
           recommendations_sensors.recommendations_job],
     schedules=[recommendations_sensors.daily_retrain_schedule,
                events_sensors.listener_events_schedule(settings.LISTENERS_CRON, settings.SYNTHETIC_LISTENERS)],
     sensors=[runs_sensors.automation_sensor, runs_sensors.run_failure_sensor, transcripts_sensors.episode_metadata_sensor,
-             events_sensors.user_events_sensor, events_sensors.daily_engagement_sensor,
-             recommendations_sensors.retrain_on_engagement_sensor],
+             transcripts_sensors.downloaded_audio_sensor, events_sensors.user_events_sensor,
+             events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor],
     resources=build_resources(settings),
     # Every asset carries its contract checks, and each step of the default multiprocess executor is a
     # process that imports the whole project again (seconds each on a small machine): runs execute their

@@ -21,8 +21,8 @@ def test_the_graph_and_its_automation():
                     "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations",
                     "popular_recommendations", "transcript_passages"}
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "user_events_sensor",
-                            "daily_engagement_sensor", "retrain_on_engagement_sensor"}
+    assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "downloaded_audio_sensor",
+                            "user_events_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"daily_retrain_schedule", "listener_events_schedule"}
@@ -31,6 +31,21 @@ def test_the_graph_and_its_automation():
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
     assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities",
                          "transcript_passages"}
+
+
+def test_downloads_and_transcription_queue_in_lanes_of_their_own():
+    """A download waits on the network, a transcription on the cores: each lane has its own limit, so a refused or
+    dripping episode is not queued behind transcriptions, and downloads never take every run slot."""
+    import yaml
+
+    from podcast_assets.local.instance import DAGSTER_YAML
+    from podcast_assets.transcripts.sensors import QUEUE_TAG, episode_download_job, episode_transcription_job
+
+    runs = yaml.safe_load(DAGSTER_YAML)["concurrency"]["runs"]
+    lanes = {limit["value"]: limit["limit"] for limit in runs["tag_concurrency_limits"] if limit["key"] == QUEUE_TAG}
+    assert lanes == {"transcription": 2, "download": 2} and runs["max_concurrent_runs"] > sum(lanes.values())
+    assert episode_download_job.tags[QUEUE_TAG] == "download" and episode_transcription_job.tags[QUEUE_TAG] == "transcription"
+    assert {k.to_user_string() for k in episode_download_job.selection.resolve(defs.resolve_asset_graph())} == {"episode_audio"}
 
 
 def test_listeners_can_be_switched_off_where_real_events_arrive():

@@ -161,13 +161,17 @@ def _ingest(kafka: KafkaResource, reader: KafkaReader, producer, delta: DeltaTab
     return report
 
 
+DLQ_SETTLE_S = 30.0  # how long the DLQ's last batch may take to read (a slow broker, a busy machine)
+
+
 def publish_dead_letters(kafka: KafkaResource, reader: KafkaReader, delta: DeltaTables, topic: str, dlq_topic: str,
                          epoch: int, partitions: list[int], producer=None) -> int:
     """The dead letters not yet on the DLQ topic, each once (``dead_letters.py``); returns how many were sent."""
     dead = delta.table("user_events_dead_letters")
     if dead is None:
         return 0
-    dlq_ends = reader.end_offsets(dlq_topic)
+    # exact ends, or no publish: letters past a miscounted end would not be seen on the topic, and be sent again
+    dlq_ends = reader.end_offsets(dlq_topic, settle_s=DLQ_SETTLE_S, strict=True)
     dlq_fp = exactly_once.fingerprint(reader.topic_id(dlq_topic))
     progress, upto, letters = dead_letters.unsent(dead, delta.uri("user_events_dead_letters"), topic, dlq_topic,
                                                   epoch, partitions, dlq_fp, dlq_ends)

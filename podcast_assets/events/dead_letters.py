@@ -41,9 +41,12 @@ def read_progress(table: DeltaTable, dlq_topic: str, epochs: int, partitions, dl
 
 
 def recreated(progress: Progress, fingerprint: int | None, dlq_ends: dict[int, int]) -> bool:
-    """Whether the DLQ topic is not the one the progress was recorded on."""
-    if progress.fingerprint is not None and fingerprint is not None and progress.fingerprint != fingerprint:
-        return True
+    """Whether the DLQ topic is not the one the progress was recorded on. Where both ids are known they
+    decide: a topic's offsets never go back, so an end behind the recorded one under the same id is a
+    miscount (a broker that under-reports its ends), and taking it for a new topic would send again the
+    letters past it. Only without an id does an end behind the recorded one mean a new topic."""
+    if progress.fingerprint is not None and fingerprint is not None:
+        return progress.fingerprint != fingerprint
     return any(end > dlq_ends.get(p, 0) for p, end in progress.dlq_ends.items())
 
 

@@ -78,8 +78,13 @@ def read_state(table: DeltaTable | None, table_uri: str, topic: str, partitions,
 def new_epoch_reason(state: TableState, topic_fingerprint: int | None, ends: dict[int, int],
                      tail_mismatches: list[int]) -> str:
     """Why the topic is not the one the table holds ("" when it is)."""
-    if state.fingerprint is not None and topic_fingerprint is not None and state.fingerprint != topic_fingerprint:
-        return "the topic id changed (the topic was recreated)"
+    if state.fingerprint is not None and topic_fingerprint is not None:
+        if state.fingerprint != topic_fingerprint:
+            return "the topic id changed (the topic was recreated)"
+        # the same topic: its offsets never go back, so an end behind the held offsets is a miscount (the
+        # next run reads on from them), never a new epoch that would read every record again
+        return f"the records before the held offsets of partitions {tail_mismatches} are not the ones the table holds" \
+            if tail_mismatches else ""
     behind = {p: (ends.get(p, 0), held) for p, held in state.committed.items() if held > ends.get(p, 0)}
     if behind:
         return f"partitions end before the offsets the table holds ({behind}: end, held)"

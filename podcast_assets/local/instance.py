@@ -14,7 +14,7 @@ from podcast_assets.settings import DEFAULTS
 
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 5; edit freely (then remove this line to keep it).
+{MARK} (podcast_assets/local/instance.py), version 6; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
 # the daemon evaluates the assets' freshness policies (runs/freshness.py), still opt-in in dagster 1.13
@@ -31,13 +31,18 @@ run_monitoring:
   max_resume_run_attempts: 0
 concurrency:
   runs:
-    max_concurrent_runs: 3
-    # transcription is the heavy work: at most two such runs (this machine's cores), so ingestion,
-    # embeddings, events and retraining keep a slot of their own instead of queueing behind it
+    max_concurrent_runs: 5
+    # transcription is the heavy work: at most two such runs (this machine's cores); downloads wait on
+    # the network, so they have lanes of their own and never queue behind a transcription (a refused or
+    # dripping episode gets its outcome within the download deadline); ingestion, embeddings, events and
+    # retraining keep the fifth slot
     tag_concurrency_limits:
       - key: podcast_assets/queue
         value: transcription
         limit: {DEFAULTS.TRANSCRIPTION_RUNS}
+      - key: podcast_assets/queue
+        value: download
+        limit: 2
   pools:
     # a pool holds runs that write one table (user_events_raw): one at a time, the others queue
     granularity: run

@@ -16,6 +16,7 @@ import dagster as dg
 from podcast_assets.recommendations.sensors import latest_storage_id
 from podcast_assets.settings import Settings
 
+EPISODE_JOBS = ("episode_download_job", "episode_transcription_job")
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -72,7 +73,8 @@ class GraphWatch:
         failures = {f"episode {r.episode_id}": f"{r.episode_title!r}: {r.status}" for r in failed.itertuples()}
         failures |= {f"episode {r.episode_id}": f"{r.episode_title!r}: skipped, the audio is not English"
                      for r in skipped.itertuples()}
-        transcripts_done = ingest_done and len(t) == len(eps) and not self.in_flight("episode_transcription_job")
+        transcripts_done = ingest_done and len(t) == len(eps) and not self.in_flight("episode_download_job") \
+            and not self.in_flight("episode_transcription_job")
         out.append(Stage("transcripts", f"{len(t)}/{len(eps)} episodes: {len(transcribed)} transcribed, "
                                         f"{len(skipped)} not English, {len(failed)} failed", transcripts_done))
 
@@ -96,7 +98,7 @@ class GraphWatch:
         # failed runs of other jobs (an episode's failure is its outcome row, shown above)
         runs = self.delta.pandas("run_failures", ["run_id", "job_name", "reason"])
         failures |= {f"run {r.run_id[:8]} of {r.job_name}:": r.reason.split("\n")[0][:200]
-                     for r in runs.itertuples() if r.job_name != "episode_transcription_job"}
+                     for r in runs.itertuples() if r.job_name not in EPISODE_JOBS}
         return out, failures
 
     def _events_and_recommendations(self, failures: dict[str, str]) -> list[Stage]:

@@ -26,8 +26,10 @@ class FeedFetcherResource(dg.ConfigurableResource):
         allowed = frozenset(h.strip().lower() for h in self.allowed_hosts if h.strip())
         return FetchPolicy(max_bytes=max_bytes, deadline_s=deadline_s, allowed=allowed, any_address=any_address)
 
-    def download_audio(self, url: str, dest: Path) -> Path:
-        return download(url, dest, self._policy(self.max_audio_bytes, self.audio_timeout_sec))
+    def download_audio(self, url: str, dest: Path, deadline_s: float | None = None) -> Path:
+        """``deadline_s``: what is left of the episode's deadline after earlier tries (at most the whole)."""
+        deadline = self.audio_timeout_sec if deadline_s is None else max(0.0, min(deadline_s, self.audio_timeout_sec))
+        return download(url, dest, self._policy(self.max_audio_bytes, deadline))
 
     def download_user_url(self, url: str, dest: Path) -> Path:
         """A URL the user typed (``podcast-assets transcribe URL``): any address, same caps and deadline."""

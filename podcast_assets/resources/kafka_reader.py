@@ -60,9 +60,11 @@ class KafkaReader:
         bits = ((found.get_most_significant_bits() % 2 ** 64) << 64) | (found.get_least_significant_bits() % 2 ** 64)
         return str(uuid.UUID(int=bits)) if bits else None
 
-    def end_offsets(self, topic: str, settle_s: float = 5.0) -> dict[int, int]:
+    def end_offsets(self, topic: str, settle_s: float = 5.0, strict: bool = False) -> dict[int, int]:
         """The true next offset of every partition. Some brokers (the local Tansu) report the high
-        watermark as the last batch's base offset + 1, so the last batch is read to find its end."""
+        watermark as the last batch's base offset + 1, so the last batch is read to find its end. If that
+        read does not finish within ``settle_s``, the reported end is kept (it can only be too low), or,
+        ``strict``, ``KafkaUnavailable`` is raised: for a reader that must not miss a record."""
         ends = {}
         for p in self.partitions(topic):
             try:
@@ -71,7 +73,7 @@ class KafkaReader:
                 raise KafkaUnavailable(f"no end offset for {topic}[{p}]: {exc}") from exc
         probe = {p: off - 1 for p, off in ends.items() if off > 0}
         if probe:
-            last = self._read(topic, probe, None, settle_s, strict=False)
+            last = self._read(topic, probe, None, settle_s, strict=strict)
             ends.update({p: max(ends[p], off + 1) for p, off in last.items()})
         return ends
 

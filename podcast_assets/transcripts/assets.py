@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import dagster as dg
@@ -35,6 +36,7 @@ TRANSCRIPT_SCHEMA = pa.schema([
 
 # a network blip, a server that asked us to come back: a few more tries before the episode is failed
 TRANSIENT = dg.RetryPolicy(max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTIAL)
+DOWNLOADS_AT_ONCE = 4  # a run's episodes downloaded side by side (each converted by its own ffmpeg)
 
 
 class EpisodeConfig(dg.Config):
@@ -75,29 +77,55 @@ def episode_keys(context: dg.AssetExecutionContext) -> list[str]:
     return keys
 
 
-def each_episode(context: dg.AssetExecutionContext, keys: list[str], work) -> None:
+def _with_retries(work, episode_id: str, alone: bool, log, budget_s: float | None) -> dict:
+    """``work(episode_id)``, a transient failure tried again as the retry policy would. With ``budget_s`` the
+    tries share that many seconds (``work`` gets what is left), and a run of one episode retries here too, so
+    no retry outlives the budget. Without it, a run of one episode leaves its retries to the policy."""
+    started = time.monotonic()
+    for attempt in range(TRANSIENT.max_retries + 1):
+        left = None if budget_s is None else budget_s - (time.monotonic() - started)
+        try:
+            return work(episode_id) if left is None else work(episode_id, left)
+        except dg.Failure as failure:
+            wait = TRANSIENT.delay * 2 ** attempt
+            again = failure.allow_retries and attempt < TRANSIENT.max_retries and (
+                budget_s is None or time.monotonic() - started + wait < budget_s)
+            if alone and budget_s is None:
+                raise
+            if again:
+                log(f"episode {episode_id}: {failure.description}; trying again in {wait} s")
+                time.sleep(wait)
+                continue
+            if alone:  # its tries are spent: the run fails with the reason, and is not retried
+                raise dg.Failure(failure.description, metadata=failure.metadata, allow_retries=False) from None
+            return {"status": "failed", "reason": failure.description}
+    raise AssertionError("unreachable")
+
+
+def each_episode(context: dg.AssetExecutionContext, keys: list[str], work, parallel: int = 1,
+                 budget_s: float | None = None) -> None:
     """``work(episode_id)`` for each episode of the run, its metadata on its own partition. Alone, an episode's
-    failure fails the run (its retry policy applies). In a run of several, a failure is that episode's
-    outcome (its row in the status table, its partition's metadata) and the others go on; a transient
-    one is tried again as the retry policy would."""
-    for i, episode_id in enumerate(keys, 1):
-        for attempt in range(TRANSIENT.max_retries + 1):
-            try:
-                metadata = work(episode_id)
-                break
-            except dg.Failure as failure:
-                if len(keys) == 1:
-                    raise
-                if failure.allow_retries and attempt < TRANSIENT.max_retries:
-                    context.log.info(f"episode {episode_id}: {failure.description}; trying again")
-                    time.sleep(TRANSIENT.delay * 2 ** attempt)
-                    continue
-                context.log.warning(f"episode {episode_id}: {failure.description}")
-                metadata = {"status": "failed", "reason": failure.description}
-                break
+    failure fails the run. In a run of several, a failure is that episode's outcome (its row in the status
+    table, its partition's metadata) and the others go on; a transient one is tried again
+    (``_with_retries``). ``parallel``: episodes worked on side by side (downloads wait on the network, so one
+    that drips does not hold up the others)."""
+    alone, log = len(keys) == 1, context.log.info
+
+    def done(i: int, episode_id: str, metadata: dict) -> None:
+        if metadata.get("status") == "failed":
+            context.log.warning(f"episode {episode_id}: {metadata['reason']}")
         context.add_asset_metadata(metadata, partition_key=episode_id)
-        if len(keys) > 1:
+        if not alone:
             context.log.info(f"{i}/{len(keys)} episodes of this run done")
+
+    if parallel <= 1 or alone:
+        for i, episode_id in enumerate(keys, 1):
+            done(i, episode_id, _with_retries(work, episode_id, alone, log, budget_s))
+        return
+    with ThreadPoolExecutor(max_workers=min(parallel, len(keys)), thread_name_prefix="episode") as pool:
+        futures = {pool.submit(_with_retries, work, eid, alone, log, budget_s): eid for eid in keys}
+        for i, future in enumerate(as_completed(futures), 1):
+            done(i, futures[future], future.result())
 
 
 def _wav(files: DataDir, episode_id: str) -> Path:
@@ -118,12 +146,13 @@ def _record(delta: DeltaTables, row: dict) -> None:
 
 
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
-              ep: dict) -> tuple[int, float]:
-    """Download (capped, atomic) and convert to WAV mono 16 kHz. A failure is recorded as the episode's outcome
-    (``failed: <reason>``) and raised in one line; only transient ones are retried (``TRANSIENT``)."""
+              ep: dict, deadline_s: float | None = None) -> tuple[int, float]:
+    """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
+    A failure is recorded as the episode's outcome (``failed: <reason>``) and raised in one line; only
+    transient ones are retried (``TRANSIENT``)."""
     raw = files.folder("audio", "raw") / f"{episode_id}.download"
     try:
-        feeds.download_audio(ep["audio_url"], raw)
+        feeds.download_audio(ep["audio_url"], raw, deadline_s)
         size = raw.stat().st_size
         return size, to_wav16k(raw, _wav(files, episode_id), feeds.max_audio_minutes)
     except AudioError as exc:
@@ -143,14 +172,15 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
     its transcript is committed (unless ``KEEP_WAV``)."""
     messages = _messages(config)
 
-    def fetch(episode_id: str) -> dict:
+    def fetch(episode_id: str, deadline_s: float) -> dict:
         ep = _episode(delta, mongo, episode_id, messages)
-        size, duration = fetch_wav(delta, files, feeds, episode_id, ep)
+        size, duration = fetch_wav(delta, files, feeds, episode_id, ep, deadline_s)
         context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
         return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
                 "wav": str(_wav(files, episode_id)), "audio_url": redact(ep["audio_url"])}
 
-    each_episode(context, episode_keys(context), fetch)
+    # every episode's tries share one download deadline, so each has its outcome within it (plus its decode)
+    each_episode(context, episode_keys(context), fetch, parallel=DOWNLOADS_AT_ONCE, budget_s=feeds.audio_timeout_sec)
     return dg.MaterializeResult()
 
 

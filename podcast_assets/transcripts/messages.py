@@ -27,3 +27,15 @@ def run_batches(episode_ids: list[str], runs: int, most: int) -> list[list[str]]
     count = max(min(max(1, runs), n), -(-n // max(1, most)))  # every lane busy, none over ``most``
     size = -(-n // count)
     return [episode_ids[i:i + size] for i in range(0, n, size)]
+
+
+def downloaded_groups(keys: list[str], downloaded: set[str]) -> list[list[str]]:
+    """The downloaded episodes of ``keys`` (in partition order) as runs of neighbours: a range of partitions
+    must hold only episodes to transcribe, so an episode whose download failed splits it."""
+    groups: list[list[str]] = [[]]
+    for key in keys:
+        if key in downloaded:
+            groups[-1].append(key)
+        elif groups[-1]:
+            groups.append([])
+    return [g for g in groups if g]

@@ -1,4 +1,10 @@
-"""The transcription job and the sensor that starts it for each new message on ``episode-metadata``."""
+"""Two lanes per episode: a download run for each new message on ``episode-metadata``, then a transcription
+run for what it downloaded.
+
+Downloads wait on the network, transcription on the cores, so they queue apart (``local/instance.py``):
+an episode whose audio is refused, dead or dripping reaches its outcome within the download deadline
+even while every transcription lane is busy, and the next batch's audio is ready when a lane frees.
+"""
 
 import json
 
@@ -8,42 +14,47 @@ from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cu
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
-from podcast_assets.transcripts.messages import parse_episode_message, run_batches
+from podcast_assets.transcripts.messages import downloaded_groups, parse_episode_message, run_batches
 
 QUEUE_TAG = "podcast_assets/queue"
 # Dagster's tags for a run over a range of partitions (here: episodes added together, in that order)
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
 
+episode_download_job = dg.define_asset_job(
+    "episode_download_job", selection=[episode_audio], partitions_def=episode_partitions,
+    description="Download and convert episodes (one dynamic partition, or a range of new ones fetched side by "
+                "side); a refused, dead or corrupt one gets its outcome here.",
+    tags={QUEUE_TAG: "download"})  # its own lane in the run queue (local/instance.py)
 episode_transcription_job = dg.define_asset_job(
-    "episode_transcription_job", selection=[episode_audio, transcripts], partitions_def=episode_partitions,
-    description="Download, convert and transcribe episodes: one dynamic partition, or a range of pending ones "
-                "transcribed with the models loaded once.",
+    "episode_transcription_job", selection=[transcripts], partitions_def=episode_partitions,
+    description="Transcribe downloaded episodes: one dynamic partition, or a range transcribed with the models "
+                "loaded once.",
     tags={QUEUE_TAG: "transcription"})  # the run queue holds these to two at a time (local/instance.py)
 
 
-def _episode_run_config(docs: list[dict]) -> dict:
-    """The messages themselves go to both steps, so an episode known only from Kafka can be processed."""
-    config = {"config": {"episode_json": json.dumps(docs[0] if len(docs) == 1 else docs)}}
-    return {"ops": {"episode_audio": config, "transcripts": config}}
+def _episode_run_config(docs: list[dict], step: str) -> dict:
+    """The messages themselves go to the step, so an episode known only from Kafka can be processed."""
+    return {"ops": {step: {"config": {"episode_json": json.dumps(docs[0] if len(docs) == 1 else docs)}}}}
 
 
-def _run_request(docs: list[dict]) -> dg.RunRequest:
-    """One episode: a run of its partition. Several: a run over their range of partitions (they were added
-    together, so the range holds exactly them)."""
-    first, last = docs[0]["episode_id"], docs[-1]["episode_id"]
-    if len(docs) == 1:
-        return dg.RunRequest(run_key=first, partition_key=first, tags={"episode_id": first},
-                             run_config=_episode_run_config(docs))
-    return dg.RunRequest(run_key=f"{first}..{last}", run_config=_episode_run_config(docs),
-                         tags={RANGE_START: first, RANGE_END: last, "episodes": str(len(docs))})
+def _run_request(keys: list[str], docs: list[dict], step: str, key_prefix: str = "") -> dg.RunRequest:
+    """One episode: a run of its partition. Several: a run over their range of partitions (``keys`` are
+    neighbours in the partitions' order, so the range holds exactly them). ``docs``: the messages known."""
+    first, last = keys[0], keys[-1]
+    config = _episode_run_config(docs, step) if docs else {}
+    if len(keys) == 1:
+        return dg.RunRequest(run_key=key_prefix + first, partition_key=first, tags={"episode_id": first},
+                             run_config=config)
+    return dg.RunRequest(run_key=f"{key_prefix}{first}..{last}", run_config=config,
+                         tags={RANGE_START: first, RANGE_END: last, "episodes": str(len(keys))})
 
 
-@dg.sensor(job=episode_transcription_job, minimum_interval_seconds=15,
+@dg.sensor(job=episode_download_job, minimum_interval_seconds=15,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource, whisper: WhisperResource):
-    """New messages on ``episode-metadata``: one dynamic partition per new episode, and runs that share them
-    out over the transcription runs the queue allows, a few episodes each (``TRANSCRIBE_BATCH``).
+    """New messages on ``episode-metadata``: one dynamic partition per new episode, and download runs that
+    share them out as their transcription will be (``TRANSCRIBE_BATCH`` at most per run).
     The cursor holds the topic's id, the next offset and the last key of each partition; no consumer
     group is involved. A recreated topic (a restarted in-memory broker) is read again from offset 0:
     episodes already known are skipped by id, so nothing is skipped and nothing runs twice."""
@@ -82,6 +93,42 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
     context.log.info(f"{len(records)} messages, {len(docs)} new episodes, {malformed} malformed")
     batches = run_batches(list(docs), whisper.transcription_runs, whisper.episodes_per_run)
     return dg.SensorResult(
-        run_requests=[_run_request([docs[eid] for eid in batch]) for batch in batches],
+        run_requests=[_run_request(batch, [docs[eid] for eid in batch], "episode_audio") for batch in batches],
         dynamic_partitions_requests=[episode_partitions.build_add_request(list(docs))] if docs else [],
         cursor=dump_topic_cursor(topic_id, cursor, last_keys))
+
+
+def _run_episodes(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[list[str], dict[str, dict]]:
+    """A download run's episodes in partition order, and the messages its config carried."""
+    config = run.run_config.get("ops", {}).get(episode_audio.op.name, {}).get("config", {})
+    docs = json.loads(config.get("episode_json") or "[]")
+    docs = {str(d.get("episode_id")): d for d in (docs if isinstance(docs, list) else [docs]) if isinstance(d, dict)}
+    if run.tags.get("dagster/partition"):
+        return [run.tags["dagster/partition"]], docs
+    every = instance.get_dynamic_partitions(episode_partitions.name)
+    start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
+    if start not in every or end not in every:
+        return [], docs
+    return every[every.index(start):every.index(end) + 1], docs
+
+
+@dg.run_status_sensor(name="downloaded_audio_sensor", run_status=dg.DagsterRunStatus.SUCCESS,
+                      monitored_jobs=[episode_download_job], request_job=episode_transcription_job,
+                      minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING)
+def downloaded_audio_sensor(context: dg.RunStatusSensorContext):
+    """A download run that ended: a transcription run for the episodes it downloaded (a range split where an
+    episode's download failed: that one already has its outcome), each run at most ``TRANSCRIBE_BATCH``."""
+    run = context.dagster_run
+    keys, docs = _run_episodes(context.instance, run)
+    records = context.instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    downloaded = set()
+    for record in records:
+        mat = record.event_log_entry.asset_materialization
+        status = mat.metadata.get("status") if mat else None
+        if mat and mat.asset_key == episode_audio.key and status is not None and status.value == "downloaded":
+            downloaded.add(mat.partition)
+    groups = downloaded_groups(keys, downloaded)
+    context.log.info(f"download run {run.run_id[:8]}: {len(downloaded)} of {len(keys)} episodes downloaded, "
+                     f"{len(groups)} transcription runs")
+    return [_run_request(group, [docs[k] for k in group if k in docs], "transcripts", f"{run.run_id[:8]}:")
+            for group in groups]

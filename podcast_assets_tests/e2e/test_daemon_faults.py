@@ -7,7 +7,9 @@ in-memory broker restarts and more events follow; every day the raw commits touc
 retrains requested at once queue, and readers of the published recommendations never see a mix. Nobody
 clicks: the daemon's sensors, its run queue
 and its run monitoring do everything. At the end every valid event is in ``user_events_raw`` once,
-every malformed one in ``user_events_dead_letters`` once and on the dead-letter topic once.
+every malformed one in ``user_events_dead_letters`` once and on the dead-letter topic once: also when, in
+the new epoch, a run dies between sending its letters and recording them, and when publishes read the
+topic's ends too late to find the true ones.
 """
 
 from __future__ import annotations
@@ -120,6 +122,23 @@ def dlq_letters(settings) -> list[dict]:
     return [json.loads(r.value) for r in kafka.read_range(settings.TOPIC_USER_EVENTS_DLQ, {p: (0, e) for p, e in ends.items()})]
 
 
+def plan_next(plan: Path, point: str, action: str, hits: int = 1) -> None:
+    """``action`` at the next ``hits`` hits of ``point`` (the hits so far are counted in ``<plan>.state``)."""
+    state = Path(f"{plan}.state")
+    done = json.loads(state.read_text() or "{}").get(point, 0) if state.exists() else 0
+    faults = json.loads(plan.read_text())
+    faults.setdefault(point, {}).update({str(done + i): action for i in range(1, hits + 1)})
+    tmp = plan.with_suffix(".tmp")
+    tmp.write_text(json.dumps(faults))
+    tmp.replace(plan)  # the run processes read the plan at every hit: never half-written
+
+
+def in_flight(home, job: str) -> int:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return len(instance.get_run_records(dg.RunsFilter(job_name=job, statuses=[
+            dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])))
+
+
 def wait_for(what, check, timeout=300, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,14 +195,25 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
             subprocess.run(dagster + ["job", "launch", "-j", "user_events_ingest_job", "-m", "podcast_assets.definitions"],
                            env=env, cwd=tmp_path, capture_output=True, timeout=120, check=True)
         wait_for("the third batch", caught_up, log=daemon_log)
-        # 4. the in-memory broker restarts (after ingestion caught up), then more events come
+        # 4. the in-memory broker restarts (after ingestion caught up), then more events come; in the new
+        # epoch a run dies after sending the dead letters to the new DLQ topic, before recording it
         stack.stop_service("kafka")
         stack.up(log=lambda *_: None)
         kafka_for(s).ensure_topics([s.TOPIC_USER_EVENTS, s.TOPIC_USER_EVENTS_DLQ])
+        plan_next(plan, "after the DLQ send, before recording it", "step")
         sent += produce(s, seed=4, users=10, per_user=20)
         wait_for("the batch after the restart", caught_up, log=daemon_log)
         wait_for("every dead letter on the new DLQ topic",
                  lambda: len(dlq_letters(s)) >= len(table(s, "user_events_dead_letters")), log=daemon_log)
+        # and, as on a busy machine, two publishes read the DLQ's last batches too late: the broker's
+        # under-reported ends are all they have (taken at their word, letters were sent twice)
+        plan_next(plan, "the DLQ publish reads the topic's ends", "late", hits=2)
+        sent += produce(s, seed=5, users=10, per_user=20)
+        wait_for("the second batch after the restart", caught_up, log=daemon_log)
+        wait_for("every dead letter on the DLQ topic",
+                 lambda: len(dlq_letters(s)) >= len(table(s, "user_events_dead_letters")), log=daemon_log)
+        time.sleep(20)  # longer than a sensor interval: a run asked for after a failed publish is in flight by now
+        wait_for("no ingestion run in flight", lambda: not in_flight(home, "user_events_ingest_job"), log=daemon_log)
         letters = dlq_letters(s)
         # 5. daily_engagement_sensor recomputed every day any raw commit touched, up to the last commit
         wait_for("every day's engagement to count every raw event of that day",
@@ -206,14 +236,20 @@ def test_exactly_once_through_the_daemon_under_kills_overlaps_and_a_broker_resta
         stack.down(log=lambda *_: None)
 
     raw, dead = table(s, "user_events_raw"), table(s, "user_events_dead_letters")
-    kills = Path(f"{plan}.log").read_text().splitlines()
-    assert len(kills) == 4 and "DLQ publish" in kills[2] and "before recording" in kills[3], kills
+    log = Path(f"{plan}.log").read_text().splitlines()
+    kills, late = [k for k in log if "SIGKILL" in k], [k for k in log if "too late" in k]
+    assert len(kills) == 5 and "DLQ publish" in kills[2] and "before recording" in kills[3], kills
+    assert "before recording" in kills[4] and len(late) == 2, log
     # every valid event exactly once; every malformed or undatable one once, in Delta and on the DLQ topic
     assert raw["event_id"].is_unique and set(raw["event_id"]) == valid_ids()
     assert len(raw) + len(dead) == len(sent)
     keys = {(d["kafka_epoch"], d["kafka_partition"], d["kafka_offset"]) for d in dead.to_dict("records")}
     assert len(keys) == len(dead) and sum("outside the daily partitions" in r for r in dead["reason"]) == 4
-    assert sorted((d["source_epoch"], d["source_partition"], d["source_offset"]) for d in letters) == sorted(keys)
+    on_topic = [(d["source_epoch"], d["source_partition"], d["source_offset"]) for d in letters]
+    new_epoch = [k for k in on_topic if k[0] == 1]
+    assert sorted(on_topic) == sorted(keys), (
+        f"{len(on_topic)} DLQ messages for {len(set(on_topic))} distinct letters of {len(keys)} in Delta; "
+        f"new epoch: {len(new_epoch)} messages for {len(set(new_epoch))} letters")
     assert set(raw["kafka_epoch"]) == {0, 1}  # the restart started a new epoch
     # and the table's own commit log says so too: every run that finished judged the commits since the
     # previous one (the killed runs' among them), and each time they followed on, each offset held once

@@ -157,3 +157,37 @@ def test_a_restarted_broker_starts_a_new_epoch_and_loses_nothing_it_holds(events
         assert len(_table(s, "user_events_raw")) == 15 + 8 + 30
     finally:
         broker.down(log=lambda *_: None)
+
+
+def test_a_miscounted_dead_letter_topic_end_sends_no_letter_twice(events_env, monkeypatch):
+    """The local broker reports a partition's end as its last batch's base offset + 1, and the true end is
+    found by reading that batch. When that read does not finish in time, the end is too low: the DLQ
+    publish must not take that for a recreated topic (whose letters it would send again), nor look for its
+    letters only below it. It waits for a true end instead, or fails and is run again."""
+    from podcast_assets.resources.kafka_reader import KafkaReader
+
+    s = events_env
+    resources = resources_for(s)
+    kafka = resources["kafka"]
+    _generate(resources, malformed=0.3)  # batched: the letters reach the DLQ in a few batches
+    assert dg.materialize([user_events_raw], resources=resources).success
+    _generate(resources, users=10, per_user=10, seed=12, malformed=0.3)
+    from podcast_assets.resources.kafka_reader import KafkaUnavailable
+
+    real = KafkaReader._read
+
+    def last_batch_late(self, topic, starts, into, timeout_s, strict):
+        if into is not None:
+            return real(self, topic, starts, into, timeout_s, strict)
+        if strict:  # what the read of the last batches does when its time is up
+            raise KafkaUnavailable(f"timed out reading {topic} partitions {sorted(starts)}")
+        return {}
+
+    with monkeypatch.context() as m:  # no last batch read in time: every end as the broker reports it
+        m.setattr(KafkaReader, "_read", last_batch_late)
+        dg.materialize([user_events_raw], resources=resources, raise_on_error=False)
+    assert dg.materialize([user_events_raw], resources=resources).success
+    dead = _table(s, "user_events_dead_letters")
+    dlq = kafka.read_range(s.TOPIC_USER_EVENTS_DLQ, {p: (0, e) for p, e in kafka.end_offsets(s.TOPIC_USER_EVENTS_DLQ).items()})
+    keys = [(d["source_epoch"], d["source_partition"], d["source_offset"]) for d in map(json.loads, (r.value for r in dlq))]
+    assert len(keys) == len(set(keys)) == len(dead) > 20, (len(keys), len(set(keys)), len(dead))

@@ -37,9 +37,12 @@ def test_only_letters_past_the_recorded_progress_are_pending(tmp_path):
     dead_letters.record_progress(table, "dlq", upto, 42, {0: 4})
     table = DeltaTable(uri)
     assert not dead_letters.behind(table, uri, "src", "dlq", 0, [0, 1], 42, {0: 4})
-    # a recreated DLQ topic (new id, or an end behind the recorded one) wants every letter again
+    # a recreated DLQ topic (a new id; without an id, an end behind the recorded one) wants every letter again
     assert dead_letters.behind(table, uri, "src", "dlq", 0, [0, 1], 43, {0: 4})
-    assert dead_letters.behind(table, uri, "src", "dlq", 0, [0, 1], 42, {0: 0})
+    assert dead_letters.behind(table, uri, "src", "dlq", 0, [0, 1], None, {0: 0})
+    # under the same id an end behind the recorded one is a broker's miscount, not a new topic: taken for one,
+    # the letters past the miscounted end would be sent a second time
+    assert not dead_letters.behind(table, uri, "src", "dlq", 0, [0, 1], 42, {0: 0})
     # a new source epoch's letters are pending beside the old epoch's progress
     table = commit(uri, 1, {0: (0, 5)}, letters(1, 0, [1]))
     progress = dead_letters.read_progress(table, "dlq", 1, [0, 1], [0])

@@ -39,6 +39,9 @@ def test_a_new_epoch_is_recognised_three_ways():
     assert "topic id" in exactly_once.new_epoch_reason(state, 8, {0: 9}, [])
     assert "end before" in exactly_once.new_epoch_reason(state, None, {0: 2}, [])
     assert "not the ones" in exactly_once.new_epoch_reason(state, None, {0: 9}, [0])
+    assert "not the ones" in exactly_once.new_epoch_reason(state, 7, {0: 9}, [0])
+    # the same topic id with an end behind the held offsets: a miscounted end, not a topic to read again
+    assert exactly_once.new_epoch_reason(state, 7, {0: 2}, []) == ""
     assert exactly_once.fingerprint(None) is None
     assert 0 <= exactly_once.fingerprint("01a20fdd-57f5-75c1-88ed-36cedc14a258") < 2 ** 63
 

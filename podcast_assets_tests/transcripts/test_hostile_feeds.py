@@ -15,6 +15,11 @@ from podcast_assets_tests.helpers import resources_for
 from podcast_assets_tests.transcripts.hostile import Servers
 
 
+def config(doc: dict) -> dict:
+    """Both steps' config in one run, as the two lanes' runs would have it."""
+    return {"ops": {**_episode_run_config([doc], "episode_audio")["ops"], **_episode_run_config([doc], "transcripts")["ops"]}}
+
+
 @pytest.mark.slow
 def test_a_hostile_batch_fails_episode_by_episode_and_the_honest_one_lands(settings, tmp_path):
     servers = Servers()
@@ -40,7 +45,7 @@ def test_a_hostile_batch_fails_episode_by_episode_and_the_honest_one_lands(setti
             doc = {"episode_id": eid, "podcast_title": "Hostile FM", "episode_title": f"episode {eid}",
                    "audio_url": url, "transcript_url": "", "transcript_type": ""}
             results[eid] = dg.materialize([episode_audio, transcripts], partition_key=eid, instance=instance,
-                                          resources=resources, run_config=_episode_run_config(doc), raise_on_error=False)
+                                          resources=resources, run_config=config(doc), raise_on_error=False)
         traversal = dg.materialize([episode_audio, transcripts], partition_key="../../outside", instance=instance,
                                    resources=resources, raise_on_error=False)
     finally:

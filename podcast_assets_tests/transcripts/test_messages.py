@@ -1,4 +1,4 @@
-from podcast_assets.transcripts.messages import parse_episode_message, run_batches
+from podcast_assets.transcripts.messages import downloaded_groups, parse_episode_message, run_batches
 
 
 def test_parse_episode_message():
@@ -20,3 +20,11 @@ def test_run_batches_share_new_episodes_over_the_transcription_runs():
     for runs, most in ((1, 8), (2, 8), (3, 4), (2, 1)):
         batches = run_batches(ids[:23], runs, most)
         assert [e for b in batches for e in b] == ids[:23] and max(map(len, batches)) <= most
+
+
+def test_downloaded_episodes_are_transcribed_in_runs_of_neighbours():
+    keys = ["a", "b", "c", "d", "e"]
+    assert downloaded_groups(keys, set(keys)) == [keys]
+    assert downloaded_groups(keys, {"a", "b", "d", "e"}) == [["a", "b"], ["d", "e"]]  # c failed: it splits the range
+    assert downloaded_groups(keys, {"c"}) == [["c"]]
+    assert downloaded_groups(keys, set()) == [] and downloaded_groups([], {"a"}) == []

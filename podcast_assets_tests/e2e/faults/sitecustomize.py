@@ -1,8 +1,9 @@
 """Test-only fault injection for the daemon fault test (``test_daemon_faults.py``), loaded by every Python
 process the test starts (``PYTHONPATH``). With ``FAULT_PLAN`` set, named points of the ingestion path
 count their hits across processes and SIGKILL the process (and, where the plan says so, its run worker
-parent) at the hits the plan lists. Each kill is written to ``<plan>.log`` first. Production code has no
-hooks: this wraps its functions from outside."""
+parent) at the hits the plan lists. Each kill is written to ``<plan>.log`` first. A hit planned as
+``late`` makes that DLQ publish read the topic's last batches too late, as on a busy machine: the broker's
+under-reported ends are all it has. Production code has no hooks: this wraps its functions from outside."""
 
 import json
 import os
@@ -14,6 +15,7 @@ if PLAN:
     import signal
 
     from podcast_assets.events import assets, dead_letters, exactly_once
+    from podcast_assets.resources.kafka_reader import KafkaReader, KafkaUnavailable
 
     def hit(point: str) -> None:
         with open(PLAN + ".state", "a+") as state:
@@ -28,6 +30,10 @@ if PLAN:
         with open(PLAN) as f:
             plan = json.load(f)
         kill = plan.get(point, {}).get(str(counts[point]))
+        if kill == "late":
+            with open(PLAN + ".log", "a") as log:
+                log.write(f"{point} hit {counts[point]}: the last batches read too late (pid {os.getpid()})\n")
+            return kill
         if kill:
             victims = [os.getppid(), os.getpid()] if kill == "run worker and step" else [os.getpid()]
             with open(PLAN + ".log", "a") as log:
@@ -41,14 +47,28 @@ if PLAN:
         hit("before dead-letter commit" if table_uri.endswith("dead_letters") else "before raw commit")
         return real_commit(target, table_uri, *args, **kwargs)
 
+    real_read, late = KafkaReader._read, []
+
+    def read(self, topic, starts, into, timeout_s, strict):
+        if late and into is None:  # the read of the last batches, which finds the true ends
+            if strict:
+                raise KafkaUnavailable(f"timed out reading {topic} partitions {sorted(starts)} (injected)")
+            return {}
+        return real_read(self, topic, starts, into, timeout_s, strict)
+
     def publish_dead_letters(*args, **kwargs):
         hit("after the commits, before the DLQ publish")
-        return real_publish(*args, **kwargs)
+        late[:] = [True] if hit("the DLQ publish reads the topic's ends") == "late" else []
+        try:
+            return real_publish(*args, **kwargs)
+        finally:
+            late.clear()
 
     def record_progress(*args, **kwargs):
         hit("after the DLQ send, before recording it")
         return real_record(*args, **kwargs)
 
+    KafkaReader._read = read
     exactly_once.commit = commit
     assets.publish_dead_letters = publish_dead_letters
     dead_letters.record_progress = record_progress
