@@ -41,7 +41,8 @@ defs = dg.Definitions(
                events_sensors.listener_events_schedule(settings.LISTENERS_CRON, settings.SYNTHETIC_LISTENERS)],
     sensors=[runs_sensors.automation_sensor, runs_sensors.run_failure_sensor, transcripts_sensors.episode_metadata_sensor,
              transcripts_sensors.downloaded_audio_sensor, events_sensors.user_events_sensor,
-             events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor],
+             events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor,
+             runs_sensors.mongo_fallback_sensor],
     resources=build_resources(settings),
     # Every asset carries its contract checks, and each step of the default multiprocess executor is a
     # process that imports the whole project again (seconds each on a small machine): runs execute their

@@ -57,6 +57,19 @@ class MongoResource(dg.ConfigurableResource):
         with self.client() as client:
             return publish_version(MongoSink(client, db, collection, self.fallback_dir), docs, version)
 
+    def pending_fallback(self, db: str, collection: str) -> int:
+        """Documents of ``db.collection`` waiting in its Delta fallback table for MongoDB to answer again."""
+        return MongoSink(None, db, collection, self.fallback_dir).pending_rows()
+
+    def reachable(self) -> bool:
+        """Whether the server answers a ping within the timeout."""
+        try:
+            with self.client() as client:
+                client.admin.command("ping")
+            return True
+        except UNAVAILABLE:
+            return False
+
     def find(self, db: str, collection: str, query: dict, sort: list[tuple[str, int]] | None = None,
              limit: int = 0) -> list[dict]:
         with self.client() as client:

@@ -3,13 +3,15 @@
 Each document gets a deterministic ``_id`` built from its key fields, so writing the same rows
 again replaces them instead of duplicating them. When MongoDB cannot be reached the same rows are
 appended to ``delta/fallback_<db>_<collection>`` (documents as Extended JSON, so any shape fits);
-the next write to that collection replays them first and deletes exactly the replayed rows.
+the next write to that collection replays them first and deletes exactly the replayed rows
+(``runs/sensors.py`` asks for that write as soon as MongoDB answers again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,7 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 # Errors that mean "MongoDB is not there right now" (as opposed to a bad document).
 UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
 
+RETRY_WAITS = (2.0, 5.0)  # seconds before asking an unanswering server again, then the fallback
 FALLBACK_SCHEMA = pa.schema([("_id", pa.string()), ("doc", pa.string()), ("written_at", pa.timestamp("us", "UTC"))])
 
 
@@ -113,18 +116,31 @@ class MongoSink:
                           "written_at": [now] * len(docs)}, schema=FALLBACK_SCHEMA)
         write_deltalake(self.fallback_path, table, mode="append")
 
-    def write(self, docs: list[dict], before_write=None) -> WriteReport:
-        """Replay what an earlier outage left, then upsert ``docs``; on an outage keep them in Delta."""
-        try:
-            replayed = self.replay()
-            if before_write:
-                before_write(self.coll)
-            self._upsert(docs)
-            return WriteReport("mongo", len(docs), replayed=replayed)
-        except UNAVAILABLE as exc:
-            self._fallback(docs)
-            return WriteReport("fallback", 0, fallback_rows=len(docs), fallback_table=self.fallback_path,
-                               error=type(exc).__name__)
+    def pending_rows(self) -> int:
+        """How many documents wait in the fallback table (from the table's own statistics)."""
+        if not DeltaTable.is_deltatable(self.fallback_path):
+            return 0
+        return DeltaTable(self.fallback_path).to_pyarrow_dataset().count_rows()
+
+    def write(self, docs: list[dict], before_write=None, retry_waits: tuple[float, ...] = RETRY_WAITS) -> WriteReport:
+        """Replay what an earlier outage left, then upsert ``docs``; on an outage keep them in Delta. A server
+        that does not answer in time is asked again after each of ``retry_waits`` first (upserts keyed by
+        ``_id`` are safe to repeat): a busy machine is not an outage."""
+        for attempt, wait in enumerate((*retry_waits, None)):
+            try:
+                replayed = self.replay()
+                if before_write:
+                    before_write(self.coll)
+                self._upsert(docs)
+                return WriteReport("mongo", len(docs), replayed=replayed)
+            except UNAVAILABLE as exc:
+                if wait is not None:
+                    time.sleep(wait)
+                    continue
+                self._fallback(docs)
+                return WriteReport("fallback", 0, fallback_rows=len(docs), fallback_table=self.fallback_path,
+                                   error=f"{type(exc).__name__}, {attempt + 1} tries")
+        raise AssertionError("unreachable")
 
 
 POINTERS = "current_versions"

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from podcast_assets.common.delta_writes import upsert
 from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.mongo import MongoResource
 
 RUN_FAILURES = pa.schema([("run_id", pa.string()), ("job_name", pa.string()), ("failed_at", pa.timestamp("us", "UTC")),
                           ("reason", pa.string()), ("steps", pa.string()), ("partition", pa.string())])
@@ -44,3 +45,35 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) 
            "steps": ",".join(e.step_key for e in steps), "partition": _partitions(run.tags)}
     upsert(delta.uri("run_failures"), pa.Table.from_pylist([row], RUN_FAILURES), "run_id")
     context.log.info(f"run {run.run_id} of {run.job_name} failed: {row['reason'][:200]}")
+
+
+# the collections written through the Mongo IO manager, and the asset whose next write replays them (a run of it
+# with nothing new writes nothing, after the replay). Published recommendation sets are replayed by their next
+# publish, which supersedes them.
+REPLAYED_BY = {"episodes": "episode_catalog", "similarities": "episode_similarities"}
+ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+          dg.DagsterRunStatus.STARTED]
+
+
+def _in_flight(instance: dg.DagsterInstance, asset: str) -> bool:
+    key = dg.AssetKey(asset)
+    return any(key in (r.dagster_run.asset_selection or ()) for r in instance.get_run_records(
+        dg.RunsFilter(statuses=ACTIVE), limit=200))
+
+
+@dg.sensor(name="mongo_fallback_sensor", target=dg.AssetSelection.assets(*REPLAYED_BY.values()),
+           minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def mongo_fallback_sensor(context: dg.SensorEvaluationContext, mongo: MongoResource):
+    """Writes that fell back to Delta while MongoDB did not answer reach MongoDB within a minute of it answering
+    again: a run of the asset that owns them, whose write replays them first (once each: the replay deletes
+    exactly the rows it wrote). Not while a run of that asset is in flight (it replays them itself)."""
+    waiting = {asset: n for coll, asset in REPLAYED_BY.items() if (n := mongo.pending_fallback(mongo.database, coll))}
+    if not waiting:
+        return dg.SkipReason("no writes wait in a Delta fallback table")
+    if not mongo.reachable():
+        return dg.SkipReason(f"MongoDB at {mongo.safe_address} unreachable; waiting in Delta: {waiting}")
+    requests = [dg.RunRequest(run_key=f"replay {asset} {context.cursor or ''} {n}", asset_selection=[dg.AssetKey(asset)],
+                              tags={"podcast_assets/replays": str(n)})
+                for asset, n in waiting.items() if not _in_flight(context.instance, asset)]
+    context.log.info(f"MongoDB answers again: replaying {waiting} through {[r.asset_selection[0].path[-1] for r in requests]}")
+    return dg.SensorResult(run_requests=requests, cursor=str(int(context.cursor or 0) + 1) if requests else context.cursor)
