@@ -8,6 +8,9 @@ written as mono 16 kHz MP3 (32 kbit/s) beside its reference text:
 - ``bench/data/speech-tuning``: the tuning set (about 7 min). Other text (plain-prose sentences of the
   Python documentation shipped with the interpreter, ``pydoc_data``), other voices. Settings such as
   the batch size and chunk length were chosen on this one only.
+- ``bench/data/speech-holdout``: a second report set (about 16 min): other text again (sentences of the
+  standard library's docstrings), four other voices, another pace. Made after the settings were chosen,
+  to see whether they hold on a recording nobody looked at while choosing them.
 Needs espeak-ng (Debian package). Run once: ``.venv/bin/python bench/make_speech.py [--set tuning]``.
 """
 
@@ -51,10 +54,35 @@ def docs_sentences(words: int = 1000) -> list[str]:
     return out
 
 
+def docstring_sentences(words: int = 2500) -> list[str]:
+    """Plain-prose sentences (8-30 words) of the standard library's own docstrings, none of them in the tuning
+    set's text, a fixed random draw until ``words`` words."""
+    import importlib
+    import inspect
+
+    tuning = set(docs_sentences())
+    found = set()
+    for name in ("argparse", "collections", "csv", "datetime", "email.message", "functools", "http.client",
+                 "json", "logging", "pathlib", "shutil", "subprocess", "tarfile", "threading", "unittest", "zipfile"):
+        module = importlib.import_module(name)
+        for _, obj in inspect.getmembers(module):
+            text = re.sub(r"\s+", " ", inspect.getdoc(obj) or "")
+            found.update(s for s in re.split(r"(?<=[.!?])\s+", text)
+                         if re.fullmatch(r"[A-Z][A-Za-z ,;'-]+[.]", s) and 8 <= len(s.split()) <= 30)
+    prose = sorted(found - tuning)
+    random.Random(26).shuffle(prose)
+    out, n = [], 0
+    while n < words:
+        out.append(prose[len(out)])
+        n += len(out[-1].split())
+    return out
+
+
 # name: (sentences, voices, paces in words per minute, one reading per pace)
 SETS = {
     "multivoice": (catalog_sentences, ("en-us+m3", "en-gb+f2", "en-us+f4", "en-gb-scotland+m1"), (150, 132)),
     "tuning": (docs_sentences, ("en-us+m1", "en-gb+f3", "en-us+f2", "en-gb-x-rp+m4"), (145,)),
+    "holdout": (docstring_sentences, ("en-us+m6", "en-gb-x-gbcwmd+f1", "en-029+m2", "en-us+f5"), (155,)),
 }
 
 

@@ -169,11 +169,15 @@ def watch(settings: Settings, instance: dg.DagsterInstance, timeout_s: float, lo
             if shown.get(stage.name) != text:
                 log(f"  [{elapsed:>5.0f}s] {stage.name:<16} {text}")
                 shown[stage.name] = text
+        similar = next((st for st in stages if st.name == "similarities"), None)
+        if similar is not None and similar.done and "neighbours" not in shown:
+            shown["neighbours"] = f"{elapsed:.0f}s"
+            log(f"  [{elapsed:>5.0f}s] time to neighbours: every transcript has its neighbours in MongoDB")
         for what in sorted(set(failures) - told):
             log(f"  ! {what} {failures[what]}")
             told.add(what)
         if all(s.done for s in stages) and not graph.in_flight():
-            log(f"  the graph is complete ({elapsed:.0f}s)")
+            log(f"  the graph is complete ({elapsed:.0f}s; neighbours after {shown.get('neighbours', '?')})")
             return True
         if elapsed > timeout_s:
             log(f"  not complete after {elapsed:.0f}s: {', '.join(s.name for s in stages if not s.done)}")

@@ -18,5 +18,12 @@ NEVER_MATERIALISED = (A.missing() & ~A.in_progress() & ~A.execution_failed()
 # (its reset, "handled", includes ``newly_updated``): a transcript committed while the embedding run
 # that started before it was finishing was never embedded, and had no neighbours. Here only a new
 # request resets the trigger, so an update during a run asks for one more run once it ends.
-PARENT_UPDATES = ((A.newly_missing() | A.any_deps_updated()).since(A.newly_requested() | A.initial_evaluation())
+# The reset, ``newly_requested``, is true on the tick *after* the request: a parent update seen on that
+# tick (it landed after the request) would be reset with it, and lost (one transcript of the demo's 18 was
+# left without passages that way). Trigger and reset are therefore each a single timed condition (a
+# parent's materialisation time, the request's tick): Dagster's ``since`` keeps a trigger that came after
+# the reset it meets. A parent about to be requested is not a trigger: its update, landing in the same
+# run, would come after this asset's request and ask for a second run.
+PARENT_UPDATES = ((A.any_deps_match(A.newly_updated()).since(A.newly_requested())
+                   | A.newly_missing().since(A.newly_requested() | A.initial_evaluation()))
                   & ~A.in_progress()).with_label("any parent updated since the last request")

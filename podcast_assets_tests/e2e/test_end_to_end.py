@@ -50,6 +50,7 @@ def demo(env, cwd) -> tuple[dict, str]:
                          capture_output=True, text=True, timeout=20 * 60)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-3000:]
     assert "the graph is complete" in out.stdout and "Open the UI" in out.stdout
+    assert "time to neighbours" in out.stdout, out.stdout[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout + out.stderr
 
 
@@ -318,3 +319,125 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
         assert all(p["historical_episode_id"] != "99000001" for p in pairs)
     finally:
         stop_process_group(proc)
+
+
+def episode_runs(home, episode_id: str) -> list:
+    """The runs whose partition is ``episode_id`` or whose partition range holds it (dynamic partitions in the
+    order they were added), as a user finds them in the instance by their tags."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        order = instance.get_dynamic_partitions("episodes")
+        records = instance.get_run_records()
+    where = {k: i for i, k in enumerate(order)}
+
+    def holds(tags) -> bool:
+        if tags.get("dagster/partition"):
+            return tags["dagster/partition"] == episode_id
+        a, b = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+        return a in where and b in where and where[a] <= where.get(episode_id, -1) <= where[b]
+
+    return [r for r in records if holds(r.dagster_run.tags)]
+
+
+def test_the_daemon_alone_settles_hostile_episodes_in_time_and_replays_what_mongo_missed(project, tmp_path):
+    """Nobody clicks; only ``dagster-daemon run``. Both transcription lanes are busy with long episodes when a
+    hostile feed arrives (a loopback URL, a redirect to loopback, an HLS playlist saved as .mp3, a server that
+    drips, and one honest episode), as one range and as runs of their own: each refused episode has its outcome
+    row with its reason and an ended run within the download deadline plus a minute. MongoDB is down while the
+    honest episode's neighbours are written; once it answers again they reach MongoDB by themselves."""
+    from podcast_assets.resources.mongo import MongoResource
+    from podcast_assets_tests.transcripts.hostile import Servers
+
+    s, env, root, *_ = project
+    home, deadline_s = root / "dagster_home", 20
+    servers = Servers()
+    index = s.podcast_index_url.split("/")[2]
+    env = {**env, "AUDIO_ALLOWED_HOSTS": f"{index},{servers.allowed}", "AUDIO_TIMEOUT_SEC": str(deadline_s)}
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "podcast_assets.definitions"], env=env,
+                              cwd=root, stdout=open(tmp_path / "daemon.log", "wb"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    kafka, stack = KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS), Stack(s)
+    mongo = MongoResource(uri=s.MONGO_URI, timeout_ms=1500, database="podcasts", fallback_dir=str(s.delta_dir))
+    audio = s.podcast_index_url.rsplit("/api/", 1)[0] + "/audio/"
+
+    def publish(eid: str, url: str) -> float:
+        kafka.publish(s.TOPIC_EPISODE_METADATA, [(eid, {"episode_id": eid, "podcast_title": "Hostile FM",
+                                                        "episode_title": f"episode {eid}", "audio_url": url,
+                                                        "transcript_url": "", "transcript_type": ""})])
+        return time.time()
+
+    def statuses() -> dict[str, str]:
+        t = DeltaTable(s.delta_path("transcripts")).to_pandas(columns=["episode_id", "status"])
+        return dict(zip(t["episode_id"], t["status"]))
+
+    def wait(what, check, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if check():
+                return time.time()
+            time.sleep(2)
+        raise AssertionError(f"timed out waiting for {what}; runs:\n" + runs_since(home, started))
+
+    started = time.time()
+    try:
+        stack.stop_service("mongodb")
+        long_ones = {"72000001": audio + "920023-41000221.mp3", "72000002": audio + "920024-41000231.mp3"}
+        for eid, url in long_ones.items():  # two runs of their own: both transcription lanes busy for a while
+            publish(eid, url)
+            time.sleep(16)
+        hostile = {"71000002": f"http://{servers.forbidden}/count/a.mp3", "71000003": servers.url("/redirect-to-loopback.mp3"),
+                   "71000004": servers.url("/playlist.mp3"), "71000005": servers.url("/drip.mp3")}
+        sent = {eid: publish(eid, url) for eid, url in {"71000001": servers.url("/ok.mp3"), **hostile}.items()}  # one tick
+        time.sleep(16)
+        sent["71000006"] = publish("71000006", f"http://localhost:{servers.forbidden.rsplit(':', 1)[1]}/count/b.mp3")
+        time.sleep(16)
+        sent["71000007"] = publish("71000007", servers.url("/drip.mp3"))  # a drip alone
+        refused = [*hostile, "71000006", "71000007"]
+        outcome_at = {}
+        for eid in refused:
+            outcome_at[eid] = wait(f"episode {eid}'s outcome", lambda e=eid: statuses().get(e, "").startswith("failed"),
+                                   sent[eid] + deadline_s + 60 - time.time())
+        lanes_busy = {eid: statuses().get(eid) for eid in long_ones}
+        rows = statuses()
+        for eid in refused:
+            wait(f"the runs of episode {eid} to end", lambda e=eid: (runs := episode_runs(home, e)) and all(
+                r.end_time for r in runs), max(5.0, sent[eid] + deadline_s + 60 - time.time()))
+            runs = episode_runs(home, eid)
+            assert {r.dagster_run.job_name for r in runs} == {"episode_download_job"}, (eid, runs)
+            late = max(r.end_time for r in runs) - sent[eid]
+            assert late <= deadline_s + 60, (eid, f"its last run ended {late:.0f} s after it was published")
+        assert rows["71000002"].startswith("failed: refused: 127.0.0.1 resolves to a loopback")
+        assert rows["71000003"].startswith("failed: refused: redirect to http://127.0.0.1")
+        assert "is not decodable audio" in rows["71000004"]
+        assert f"longer than the {deadline_s} s deadline" in rows["71000005"] and "deadline" in rows["71000007"]
+        assert rows["71000006"].startswith("failed: refused: localhost resolves to a loopback")
+        assert all("\n" not in rows[eid] and "Traceback" not in rows[eid] for eid in refused)
+        print(f"outcomes after publishing: {({e: round(outcome_at[e] - sent[e]) for e in refused})}; "
+              f"long episodes then: {lanes_busy}")
+
+        # the honest episode and the long ones are transcribed; their neighbours fell back to Delta (MongoDB down)
+        honest = ["71000001", *long_ones]
+        wait("the honest episodes' transcripts", lambda: all(statuses().get(e) == "transcribed" for e in honest), 600)
+        wait("the neighbours in the Delta fallback", lambda: mongo.pending_fallback("podcasts", "similarities") > 0, 300)
+        stack.up(log=lambda *_: None)
+        back = time.time()
+        with MongoClient(s.MONGO_URI) as client:
+            done = wait("the neighbours in MongoDB, with nobody clicking", lambda: all(
+                client.podcasts.similarities.count_documents({"new_episode_id": e}) == 5 for e in honest)
+                and mongo.pending_fallback("podcasts", "similarities") == 0, 240)
+        print(f"neighbours in MongoDB {done - back:.0f} s after it answered again")
+        replays = [r for r in runs_of(home, since=started) if r.dagster_run.tags.get("dagster/sensor_name") == "mongo_fallback_sensor"]
+        assert replays and all(r.dagster_run.status.value == "SUCCESS" for r in replays), runs_since(home, started)
+        assert servers.hits == []  # nothing reached the forbidden server, by any route
+    finally:
+        stop_process_group(daemon)
+        servers.close()
+        stack.up(log=lambda *_: None)
+
+
+def runs_of(home, since: float) -> list:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= since]

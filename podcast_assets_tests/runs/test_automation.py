@@ -75,3 +75,37 @@ def test_a_parent_update_as_the_asset_finishes_is_not_lost():
     dg.materialize([ours], instance=instance)
     _, cursor = requested(defs, instance, cursor)
     assert requested(defs, instance, cursor)[0] == set()  # and nothing more once it caught up
+
+
+def test_a_parent_update_between_the_request_and_the_next_tick_is_not_lost():
+    """The request's reset (``newly_requested``) is seen one tick after the request: a parent update that lands
+    in between is seen on that same tick. A trigger and a reset without times reset it (the old condition
+    below, which left one transcript of the demo without passages); with times, the later update wins."""
+    from podcast_assets.runs.automation import PARENT_UPDATES
+
+    A = dg.AutomationCondition
+    untimed = ((A.newly_missing() | A.any_deps_updated()).since(A.newly_requested() | A.initial_evaluation())
+               & ~A.in_progress())
+
+    @dg.asset
+    def parent() -> None: ...
+
+    @dg.asset(deps=[parent], automation_condition=PARENT_UPDATES)
+    def ours() -> None: ...
+
+    @dg.asset(deps=[parent], automation_condition=untimed)
+    def old() -> None: ...
+
+    defs, instance = dg.Definitions(assets=[parent, ours, old]), dg.DagsterInstance.ephemeral()
+    _, cursor = requested(defs, instance)
+    dg.materialize([ours, old], instance=instance)
+    _, cursor = requested(defs, instance, cursor)
+    dg.materialize([parent], instance=instance)
+    first, cursor = requested(defs, instance, cursor)
+    assert first == {"ours", "old"}
+    dg.materialize([parent], instance=instance)  # lands before the next tick (the runs may have read already)
+    again, cursor = requested(defs, instance, cursor)
+    assert again == {"ours"}, again  # the old condition reset the update with the request
+    dg.materialize([ours], instance=instance)  # the run asked for by that update
+    _, cursor = requested(defs, instance, cursor)
+    assert requested(defs, instance, cursor)[0] == set()  # caught up: nothing more
