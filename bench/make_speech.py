@@ -54,7 +54,7 @@ def docs_sentences(words: int = 1000) -> list[str]:
     return out
 
 
-def docstring_sentences(words: int = 2500) -> list[str]:
+def docstring_sentences(words: int = 2250) -> list[str]:
     """Plain-prose sentences (8-30 words) of the standard library's own docstrings, none of them in the tuning
     set's text, a fixed random draw until ``words`` words."""
     import importlib

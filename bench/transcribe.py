@@ -17,7 +17,8 @@ model (``tiny.en``, int8, CPU) and the same WAV files (decoded once before timin
   the cores and of the episodes (``transcripts/messages.run_batches``), models loaded once per process.
 Prints, for each: wall seconds, audio seconds per wall second (for the batch, hours of audio per wall
 hour) and the WER against the spoken text; then ours against both plain sides.
-Run: ``.venv/bin/python bench/transcribe.py [--repeat 1] [--only long|batch]``.
+Run: ``.venv/bin/python bench/transcribe.py [--repeat 1] [--only long|batch] [--long bench/data/speech-holdout.mp3]``
+(``--long``: another long recording, such as the holdout set of ``bench/make_speech.py``).
 """
 
 import argparse
@@ -111,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", choices=["long", "batch"], default=None)
+    parser.add_argument("--long", type=Path, default=LONG, help="the long recording (its text beside it, .txt)")
     args = parser.parse_args()
     model, cores = str(whisper_model_path("tiny.en", Path("data/models"))), available_cores()
     catalog = json.loads((CATALOG_DIR / "catalog.json").read_text())
@@ -124,9 +126,9 @@ def main() -> None:
             return str(out)
 
         if args.only in (None, "long"):
-            wav = wav_of(LONG)
-            reference = {wav: LONG.with_suffix(".txt").read_text()}
-            print(f"{LONG.name}: {seconds_of(Path(wav)) / 60:.1f} min of speech; {cores} cores")
+            wav = wav_of(args.long)
+            reference = {wav: args.long.with_suffix(".txt").read_text()}
+            print(f"{args.long.name}: {seconds_of(Path(wav)) / 60:.1f} min of speech; {cores} cores")
             figures["long"] = [timed(name, runs, seconds_of(Path(wav)), reference, args.repeat, "x")
                                for name, runs in sides(model, [wav], cores, False).items()]
         if args.only in (None, "batch"):

@@ -10,7 +10,8 @@ committed first, so they too land once.
 
 A topic recreated under the same name (the in-memory local broker restarts empty; a real topic can
 be dropped and created again) starts a new *epoch*: detected by a new topic id, by an end behind the
-held offsets, or by the record before the held offset no longer being the one the table holds. The
+held offsets (only where the broker reports no id: under the same id that is a miscounted end), or by
+the record before the held offset no longer being the one the table holds. The
 new epoch's offsets start at 0 under app ids that name the epoch. The Kafka reads and sends are
 the asset's (``events/assets.py``); this module takes records and tables.
 """

@@ -59,10 +59,13 @@ def publisher(forbidden: str):
                 self.send_response(200)
                 self.send_header("Content-Length", "300")
                 self.end_headers()
-                for _ in range(300):
-                    self.wfile.write(b"\xff")
-                    self.wfile.flush()
-                    time.sleep(2)
+                try:
+                    for _ in range(300):
+                        self.wfile.write(b"\xff")
+                        self.wfile.flush()
+                        time.sleep(2)
+                except (BrokenPipeError, ConnectionResetError):  # the fetcher's deadline closed the socket
+                    pass
                 return None
             if path == "/slow-headers.mp3":  # the status line itself, a byte every 2 s
                 for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx":
