@@ -14,7 +14,7 @@ from deltalake import DeltaTable
 from podcast_assets.common.delta_writes import replace_days
 from podcast_assets.common.kafka_offsets import range_key
 from podcast_assets.common.previews import markdown_preview
-from podcast_assets.events import dead_letters, exactly_once
+from podcast_assets.events import commit_history, dead_letters, exactly_once
 from podcast_assets.events.engagement import daily_engagement as aggregate
 from podcast_assets.events.generator import generate
 from podcast_assets.resources.delta import DeltaTables
@@ -187,13 +187,26 @@ def publish_dead_letters(kafka: KafkaResource, reader: KafkaReader, delta: Delta
     return sent
 
 
+def _materialised_version(context: dg.AssetExecutionContext) -> int:
+    """The raw table's version as the last materialisation reported it (-1: none yet)."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    value = event.asset_materialization.metadata.get("delta_version") if event and event.asset_materialization else None
+    return int(value.value) if value is not None else -1
+
+
 @dg.asset(group_name="events", deps=[user_events], kinds={"deltalake", "kafka"}, pool="user_events_raw")
 def user_events_raw(context: dg.AssetExecutionContext, kafka: KafkaResource, delta: DeltaTables) -> dg.MaterializeResult:
     """Every valid event on ``user-events`` in Delta exactly once (a row: one listener event), from the offsets the table holds to the
     partitions' true ends; malformed ones to ``user_events_dead_letters`` and the DLQ topic."""
     topic = kafka.user_events_topic
     kafka.ensure_topics([topic, kafka.user_events_dlq_topic])
+    before = _materialised_version(context)
     report = ingest_topic(kafka, delta, topic, kafka.user_events_dlq_topic, log=context.log.info)
+    if delta.exists("user_events_raw"):  # and the days of commits no materialisation reported (a run that died after them)
+        missed = commit_history.days_touched(delta.table("user_events_raw"), before, topic) - set(report.days)
+        if missed:
+            context.log.info(f"days touched by commits of runs that ended before reporting them: {sorted(missed)}")
+            report.days = sorted(set(report.days) | missed)
     if report.new_epoch:
         context.log.warning(f"{topic}: new epoch {report.epoch}: {report.new_epoch}")
     return dg.MaterializeResult(metadata={

@@ -63,3 +63,13 @@ def offset_filters(key: tuple[int, int], span: tuple[int, int]) -> list[tuple]:
     (epoch, partition), (a, b) = key, span
     return [("kafka_epoch", "=", epoch), ("kafka_partition", "=", partition),
             ("kafka_offset", ">=", a), ("kafka_offset", "<", b)]
+
+
+def days_touched(table: DeltaTable, after: int, topic: str) -> set[str]:
+    """The days (``day`` column) of the rows that ``topic``'s commits after version ``after`` wrote: a run killed
+    or failed after its commit, before its materialisation, touched them too."""
+    windows = spans(commits_since(table, after, topic))
+    if not windows:
+        return set()
+    rows = table.to_pyarrow_table(columns=["day"], filters=[offset_filters(k, w) for k, w in sorted(windows.items())])
+    return {d.isoformat() for d in rows.column("day").unique().to_pylist() if d is not None}

@@ -82,3 +82,21 @@ def test_a_commit_records_rows_offsets_epoch_and_fingerprint_together(tmp_path):
     assert DeltaTable(uri).metadata().partition_columns == ["day"]  # a day's recompute reads one folder
     day = DeltaTable(uri).to_pyarrow_table(filters=[("day", "=", dt.date(2026, 11, 20))])
     assert day.num_rows == 3
+
+
+def test_the_days_of_commits_no_materialisation_reported_are_found_in_the_log(tmp_path):
+    """A run that died after its commit, before its materialisation, touched days nobody reported: the next
+    run finds them in the commit log, from the version the last materialisation reported."""
+    from podcast_assets.events.commit_history import days_touched
+
+    uri = str(tmp_path / "raw")
+    rows, _ = exactly_once.parse_records([Rec(0, 0, event(0, "2026-11-20"))], {0: (0, 1)}, 0, NOW)
+    exactly_once.commit(uri, uri, "topic", TableState(0), {0: (0, 1)}, rows, exactly_once.RAW_SCHEMA)
+    reported = DeltaTable(uri).version()
+    rows, _ = exactly_once.parse_records([Rec(0, 1, event(1, "2026-11-21")), Rec(1, 0, event(2, "2026-11-22"))],
+                                         {0: (1, 2), 1: (0, 1)}, 0, NOW)
+    exactly_once.commit(DeltaTable(uri), uri, "topic", TableState(0), {0: (1, 2), 1: (0, 1)}, rows, exactly_once.RAW_SCHEMA)
+    assert days_touched(DeltaTable(uri), reported, "topic") == {"2026-11-21", "2026-11-22"}
+    assert days_touched(DeltaTable(uri), -1, "topic") == {"2026-11-20", "2026-11-21", "2026-11-22"}
+    assert days_touched(DeltaTable(uri), DeltaTable(uri).version(), "topic") == set()
+    assert days_touched(DeltaTable(uri), reported, "another-topic") == set()
