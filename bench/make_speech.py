@@ -8,6 +8,9 @@ written as mono 16 kHz MP3 (32 kbit/s) beside its reference text:
 - ``bench/data/speech-tuning``: the tuning set (about 7 min). Other text (plain-prose sentences of the
   Python documentation shipped with the interpreter, ``pydoc_data``), other voices. Settings such as
   the batch size and chunk length were chosen on this one only.
+- ``bench/data/speech-tuning-long``: a second tuning set (about 16 min) of the same kind, none of its text in
+  the first: long enough for what only long recordings show (a 30 s piece decoded only in part, whose
+  re-decoding threshold was chosen on it).
 - ``bench/data/speech-holdout``: a second report set (about 16 min): other text again (sentences of the
   standard library's docstrings), four other voices, another pace. Made after the settings were chosen,
   to see whether they hold on a recording nobody looked at while choosing them.
@@ -38,9 +41,9 @@ def catalog_sentences() -> list[str]:
     return [s.strip() for script in scripts for s in re.split(r"(?<=[.!?])\s+", script) if s.strip()]
 
 
-def docs_sentences(words: int = 1000) -> list[str]:
+def docs_sentences(words: int = 1000, skip: int = 0) -> list[str]:
     """Plain-prose sentences (letters and punctuation only, 8-30 words) of the Python documentation,
-    a fixed random draw until ``words`` words."""
+    a fixed random draw until ``words`` words, after the first ``skip`` sentences of that draw."""
     from pydoc_data.topics import topics
 
     text = re.sub(r"\s+", " ", " ".join(topics[k] for k in sorted(topics)))
@@ -49,9 +52,14 @@ def docs_sentences(words: int = 1000) -> list[str]:
     random.Random(16).shuffle(prose)
     out, n = [], 0
     while n < words:
-        out.append(prose[len(out)])
+        out.append(prose[skip + len(out)])
         n += len(out[-1].split())
     return out
+
+
+def long_docs_sentences() -> list[str]:
+    """Sixteen minutes of the documentation's prose, none of it in the (short) tuning set."""
+    return docs_sentences(2400, skip=len(docs_sentences()))
 
 
 def docstring_sentences(words: int = 2250) -> list[str]:
@@ -82,6 +90,7 @@ def docstring_sentences(words: int = 2250) -> list[str]:
 SETS = {
     "multivoice": (catalog_sentences, ("en-us+m3", "en-gb+f2", "en-us+f4", "en-gb-scotland+m1"), (150, 132)),
     "tuning": (docs_sentences, ("en-us+m1", "en-gb+f3", "en-us+f2", "en-gb-x-rp+m4"), (145,)),
+    "tuning-long": (long_docs_sentences, ("en-us+m1", "en-gb+f3", "en-us+f2", "en-gb-x-rp+m4"), (150,)),
     "holdout": (docstring_sentences, ("en-us+m6", "en-gb-x-gbcwmd+f1", "en-029+m2", "en-us+f5"), (155,)),
 }
 

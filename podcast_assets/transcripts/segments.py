@@ -33,3 +33,15 @@ class Transcript:
 def clean_spacing(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"\s+([,.;:!?])", r"\1", text)
+
+
+def short_pieces(segments: list[Segment], ratio: float, min_sec: float = 8.0) -> list[int]:
+    """The pieces (one segment each) that Whisper decoded only in part: fewer words than ``ratio`` times the
+    recording's median words per second over their length. Without timestamp tokens a piece's decode can end
+    early, its last sentences never said (``bench/make_speech.py``'s long recordings show it)."""
+    rates = sorted(len(s.text.split()) / (s.end - s.start) for s in segments if s.end - s.start >= min_sec)
+    if not rates:
+        return []
+    median = rates[len(rates) // 2]
+    return [i for i, s in enumerate(segments)
+            if s.end - s.start >= min_sec and len(s.text.split()) < ratio * median * (s.end - s.start)]

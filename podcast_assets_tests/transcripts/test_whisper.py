@@ -46,3 +46,15 @@ def test_quiet_cuts_fall_in_the_pauses_and_cover_the_audio():
     assert len(three) == 3 and all(a < b for a, b in three) and three[-1][1] == len(audio)
     assert quiet_cuts(audio[: 30 * SAMPLE_RATE], 2) == [(0, 30 * SAMPLE_RATE)]  # too short to cut
     assert quiet_cuts(audio, 1) == [(0, len(audio))]
+
+
+def test_pieces_decoded_only_in_part_are_found_by_their_words_per_second():
+    from podcast_assets.transcripts.segments import Segment, short_pieces
+
+    def words(n: int) -> str:
+        return " ".join(["word"] * n)
+
+    pieces = [Segment(0, 30, words(75)), Segment(30, 60, words(72)), Segment(60, 90, words(30)),
+              Segment(90, 95, words(2)), Segment(95, 125, words(78))]
+    assert short_pieces(pieces, 0.7) == [2]  # 1 word/s where the others say 2.5; a 5 s piece is not judged
+    assert short_pieces(pieces, 0.3) == [] and short_pieces([], 0.7) == [] and short_pieces(pieces[3:4], 0.7) == []
