@@ -1,6 +1,7 @@
 """The transcriber's share of the machine: the cores this process may use, never more."""
 
 import os
+from pathlib import Path
 
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.whisper import available_cores
@@ -58,3 +59,31 @@ def test_pieces_decoded_only_in_part_are_found_by_their_words_per_second():
               Segment(90, 95, words(2)), Segment(95, 125, words(78))]
     assert short_pieces(pieces, 0.7) == [2]  # 1 word/s where the others say 2.5; a 5 s piece is not judged
     assert short_pieces(pieces, 0.3) == [] and short_pieces([], 0.7) == [] and short_pieces(pieces[3:4], 0.7) == []
+
+
+def test_a_piece_decoded_only_in_part_is_decoded_again_and_its_words_come_back(tmp_path):
+    """Four minutes of the holdout recording (``bench/make_speech.py``), in one process with the real model:
+    without timestamp tokens two of its 30 s pieces end early. Decoded again in halves, the transcript holds
+    words it lacked, and scores better against what was said."""
+    import jiwer
+
+    from podcast_assets.resources.bundled_models import whisper_model_path
+    from podcast_assets.transcripts.audio import read_wav16k, to_wav16k
+    from podcast_assets.transcripts.segments import SAMPLE_RATE
+    from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions
+    from podcast_assets_tests.wer import normalise
+
+    mp3 = Path(__file__).resolve().parents[2] / "bench" / "data" / "speech-holdout.mp3"
+    to_wav16k(mp3, tmp_path / "a.wav")
+    audio = read_wav16k(tmp_path / "a.wav")[: 240 * SAMPLE_RATE]
+    said = normalise(mp3.with_suffix(".txt").read_text())
+    model = whisper_model_path("tiny.en", tmp_path)
+    texts = {}
+    for ratio in (0.0, 0.7):
+        transcriber = Transcriber(WhisperOptions(model, threads=1, redecode_ratio=ratio))
+        texts[ratio] = normalise(transcriber.transcribe(audio)[0])
+        transcriber.close()
+    words = {r: len(t.split()) for r, t in texts.items()}
+    # the hits against what was said (the text goes on past four minutes: only its start is compared)
+    hits = {r: jiwer.process_words(" ".join(said.split()[: words[0.7] + 40]), t).hits for r, t in texts.items()}
+    assert words[0.7] >= words[0.0] + 20 and hits[0.7] >= hits[0.0] + 20, (words, hits)
