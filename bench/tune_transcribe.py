@@ -5,7 +5,9 @@ Input: ``bench/data/speech-tuning.mp3`` (7.5 minutes, other text and other voice
 thread count; each line is one configuration's transcription time (best of ``--repeat``), speed in
 audio seconds per wall second, and WER. ``bench/transcribe.py`` then reports the chosen settings, whole
 process each, on the other recording.
-Run: ``.venv/bin/python bench/tune_transcribe.py [--repeat 1] [--only batched]``.
+Run: ``.venv/bin/python bench/tune_transcribe.py [--repeat 1] [--only batched] [--input ...]``; the re-decoding
+threshold: ``--input bench/data/speech-tuning-long.mp3 --only "plain defaults|project"`` (the project's
+configurations include the model loads of their worker processes in their time).
 """
 
 import argparse
@@ -19,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the WER helper i
 from podcast_assets.resources.bundled_models import whisper_model_path
 from podcast_assets.transcripts.audio import read_wav16k, to_wav16k
 from podcast_assets.transcripts.segments import SAMPLE_RATE
-from podcast_assets.transcripts.whisper import available_cores
+from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions, available_cores
 from podcast_assets_tests.wer import wer
 
 INPUT = Path(__file__).parent / "data" / "speech-tuning.mp3"
@@ -44,6 +46,14 @@ CONFIGS = {
     "batched 16, beam 4": ("batched", {"batch_size": 16, "beam_size": 4}),
     "batched 32, greedy": ("batched", {"batch_size": 32, "beam_size": 1}),
     "batched 8, beam 3": ("batched", {"batch_size": 8, "beam_size": 3}),
+    # the project's own long path (parts per thread, batch 8, beam 3), pieces decoded only in part decoded
+    # again below this share of the median words per second (0: never); chosen on speech-tuning-long
+    "project, no re-decoding": ("project", {"redecode_ratio": 0.0}),
+    "project, re-decode below 0.5": ("project", {"redecode_ratio": 0.5}),
+    "project, re-decode below 0.6": ("project", {"redecode_ratio": 0.6}),
+    "project, re-decode below 0.7": ("project", {"redecode_ratio": 0.7}),
+    "project, re-decode below 0.8": ("project", {"redecode_ratio": 0.8}),
+    "project, re-decode below 0.9": ("project", {"redecode_ratio": 0.9}),
 }
 
 
@@ -62,8 +72,8 @@ def main() -> None:
     audio = read_wav16k(wav)
     seconds = len(audio) / SAMPLE_RATE
     threads = args.threads or available_cores()
-    model = WhisperModel(str(whisper_model_path("tiny.en", Path("data/models"))), device="cpu",
-                         compute_type="int8", cpu_threads=threads)
+    model_path = str(whisper_model_path("tiny.en", Path("data/models")))
+    model = WhisperModel(model_path, device="cpu", compute_type="int8", cpu_threads=threads)
     batched = BatchedInferencePipeline(model)
     print(f"tuning input: {args.input.name}, {seconds / 60:.1f} min; {threads} threads")
     for name, (kind, options) in CONFIGS.items():
@@ -72,9 +82,14 @@ def main() -> None:
         best, text = float("inf"), ""
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            run = model.transcribe if kind == "plain" else batched.transcribe
-            segments, _ = run(audio, language="en", **options)
-            text = " ".join(s.text for s in segments)
+            if kind == "project":
+                transcriber = Transcriber(WhisperOptions(model_path, threads=threads, **options))
+                text = transcriber.transcribe(audio)[0]
+                transcriber.close()
+            else:
+                run = model.transcribe if kind == "plain" else batched.transcribe
+                segments, _ = run(audio, language="en", **options)
+                text = " ".join(s.text for s in segments)
             best = min(best, time.perf_counter() - t0)
         print(json.dumps({"config": name, "seconds": round(best, 1), "x_real_time": round(seconds / best, 1),
                           "wer": round(wer(reference, text), 3)}))
