@@ -420,7 +420,13 @@ def test_the_daemon_alone_settles_hostile_episodes_in_time_and_replays_what_mong
         # the honest episode and the long ones are transcribed; their neighbours fell back to Delta (MongoDB down)
         honest = ["71000001", *long_ones]
         wait("the honest episodes' transcripts", lambda: all(statuses().get(e) == "transcribed" for e in honest), 600)
-        wait("the neighbours in the Delta fallback", lambda: mongo.pending_fallback("podcasts", "similarities") > 0, 300)
+        fallback = s.delta_path("fallback_podcasts_similarities")
+
+        def fallen_back() -> bool:  # every honest episode's pairs wait in the fallback table
+            docs = " ".join(DeltaTable(fallback).to_pandas()["doc"]) if DeltaTable.is_deltatable(fallback) else ""
+            return all(f'"new_episode_id": "{e}"' in docs for e in honest)
+
+        wait("every honest episode's neighbours in the Delta fallback", fallen_back, 300)
         # the graph at rest (nothing more to write), so only mongo_fallback_sensor can bring the pairs over
         wait("the episode and similarity runs to rest", lambda: quiet(home) and (time.sleep(20) or quiet(home)), 300)
         stack.up(log=lambda *_: None)
