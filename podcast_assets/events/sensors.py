@@ -7,6 +7,7 @@ from podcast_assets.events.assets import daily_engagement, days, user_events, us
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.runs.automation import NEVER_MATERIALISED
+from podcast_assets.runs.sensors import IN_FLIGHT
 
 user_events_ingest_job = dg.define_asset_job(
     "user_events_ingest_job", selection=[user_events_raw],
@@ -20,10 +21,6 @@ user_events_job = dg.define_asset_job("user_events_job", selection=[user_events]
                                       description="A batch of synthetic listener events onto user-events.")
 
 daily_engagement_job = dg.define_asset_job("daily_engagement_job", selection=[daily_engagement], partitions_def=days)
-
-IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-             dg.DagsterRunStatus.STARTED]
-
 
 @dg.sensor(job=user_events_ingest_job, minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def user_events_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource, delta: DeltaTables):

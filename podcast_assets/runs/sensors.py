@@ -14,6 +14,10 @@ from podcast_assets.resources.mongo import MongoResource
 RUN_FAILURES = pa.schema([("run_id", pa.string()), ("job_name", pa.string()), ("failed_at", pa.timestamp("us", "UTC")),
                           ("reason", pa.string()), ("steps", pa.string()), ("partition", pa.string())])
 
+# a run that has not ended (the statuses a sensor waits on before asking for another)
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+
 # evaluates every asset's automation condition (ingest, embeddings, similarities, popularity lists)
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "automation_sensor", target=dg.AssetSelection.all(), minimum_interval_seconds=15,
@@ -51,14 +55,12 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) 
 # with nothing new writes nothing, after the replay). Published recommendation sets are replayed by their next
 # publish, which supersedes them.
 REPLAYED_BY = {"episodes": "episode_catalog", "similarities": "episode_similarities"}
-ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-          dg.DagsterRunStatus.STARTED]
 
 
-def _in_flight(instance: dg.DagsterInstance, asset: str) -> bool:
-    key = dg.AssetKey(asset)
-    return any(key in (r.dagster_run.asset_selection or ()) for r in instance.get_run_records(
-        dg.RunsFilter(statuses=ACTIVE), limit=200))
+def _assets_in_flight(instance: dg.DagsterInstance) -> set[str]:
+    """The assets that runs not yet ended target."""
+    return {key.to_user_string() for r in instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT), limit=200)
+            for key in (r.dagster_run.asset_selection or ())}
 
 
 @dg.sensor(name="mongo_fallback_sensor", target=dg.AssetSelection.assets(*REPLAYED_BY.values()),
@@ -72,8 +74,9 @@ def mongo_fallback_sensor(context: dg.SensorEvaluationContext, mongo: MongoResou
         return dg.SkipReason("no writes wait in a Delta fallback table")
     if not mongo.reachable():
         return dg.SkipReason(f"MongoDB at {mongo.safe_address} unreachable; waiting in Delta: {waiting}")
+    busy = _assets_in_flight(context.instance)
     requests = [dg.RunRequest(run_key=f"replay {asset} {context.cursor or ''} {n}", asset_selection=[dg.AssetKey(asset)],
                               tags={"podcast_assets/replays": str(n)})
-                for asset, n in waiting.items() if not _in_flight(context.instance, asset)]
+                for asset, n in waiting.items() if asset not in busy]
     context.log.info(f"MongoDB answers again: replaying {waiting} through {[r.asset_selection[0].path[-1] for r in requests]}")
     return dg.SensorResult(run_requests=requests, cursor=str(int(context.cursor or 0) + 1) if requests else context.cursor)

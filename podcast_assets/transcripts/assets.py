@@ -22,6 +22,7 @@ from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, re
 from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
+from podcast_assets.transcripts.messages import messages_by_id
 
 episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
 
@@ -46,8 +47,7 @@ class EpisodeConfig(dg.Config):
 
 
 def _messages(config: EpisodeConfig) -> dict[str, dict]:
-    docs = json.loads(config.episode_json) if config.episode_json else []
-    return {str(d.get("episode_id")): d for d in (docs if isinstance(docs, list) else [docs]) if isinstance(d, dict)}
+    return messages_by_id(config.episode_json)
 
 
 def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, messages: dict[str, dict]) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from podcast_assets.common.ids import is_episode_id
 from podcast_assets.common.kafka_offsets import json_object
 
@@ -15,6 +17,12 @@ def parse_episode_message(value: bytes | None) -> tuple[dict | None, str]:
     if not is_episode_id(episode_id):
         return None, f"missing or unusable episode_id {doc.get('episode_id')!r}"
     return {**doc, "episode_id": episode_id}, ""
+
+
+def messages_by_id(episode_json: str) -> dict[str, dict]:
+    """A run's ``episode_json`` (one message, or a JSON list of them) as the messages by episode id."""
+    docs = json.loads(episode_json) if episode_json else []
+    return {str(d.get("episode_id")): d for d in (docs if isinstance(docs, list) else [docs]) if isinstance(d, dict)}
 
 
 def run_batches(episode_ids: list[str], runs: int, most: int) -> list[list[str]]:

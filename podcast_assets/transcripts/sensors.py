@@ -14,7 +14,12 @@ from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cu
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
-from podcast_assets.transcripts.messages import downloaded_groups, parse_episode_message, run_batches
+from podcast_assets.transcripts.messages import (
+    downloaded_groups,
+    messages_by_id,
+    parse_episode_message,
+    run_batches,
+)
 
 QUEUE_TAG = "podcast_assets/queue"
 # Dagster's tags for a run over a range of partitions (here: episodes added together, in that order)
@@ -101,8 +106,7 @@ def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaRes
 def _run_episodes(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[list[str], dict[str, dict]]:
     """A download run's episodes in partition order, and the messages its config carried."""
     config = run.run_config.get("ops", {}).get(episode_audio.op.name, {}).get("config", {})
-    docs = json.loads(config.get("episode_json") or "[]")
-    docs = {str(d.get("episode_id")): d for d in (docs if isinstance(docs, list) else [docs]) if isinstance(d, dict)}
+    docs = messages_by_id(config.get("episode_json", ""))
     if run.tags.get("dagster/partition"):
         return [run.tags["dagster/partition"]], docs
     every = instance.get_dynamic_partitions(episode_partitions.name)
