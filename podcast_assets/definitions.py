@@ -15,6 +15,7 @@ from podcast_assets.resources.factory import build_resources
 from podcast_assets.runs import sensors as runs_sensors
 from podcast_assets.runs.freshness import with_freshness
 from podcast_assets.search import assets as search_assets
+from podcast_assets.search import checks as search_checks
 from podcast_assets.settings import settings_from_env
 from podcast_assets.similarities import assets as similarities_assets
 from podcast_assets.similarities import checks as similarities_checks
@@ -31,7 +32,7 @@ defs = dg.Definitions(
     assets=with_freshness(events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS), {
         "ingest": settings.FRESHNESS_INGEST_MINUTES, "similarities": settings.FRESHNESS_SIMILARITIES_MINUTES,
         "recommendations": settings.FRESHNESS_RECOMMENDATIONS_MINUTES}),
-    asset_checks=dg.load_asset_checks_from_modules([ingest_checks, transcripts_checks, similarities_checks,
+    asset_checks=dg.load_asset_checks_from_modules([ingest_checks, transcripts_checks, similarities_checks, search_checks,
                                                     events_checks, recommendations_checks]),
     jobs=[ingest_sensors.ingest_job, transcripts_sensors.episode_download_job,
           transcripts_sensors.episode_transcription_job, events_sensors.user_events_ingest_job,
@@ -40,7 +41,8 @@ defs = dg.Definitions(
     schedules=[recommendations_sensors.daily_retrain_schedule,
                events_sensors.listener_events_schedule(settings.LISTENERS_CRON, settings.SYNTHETIC_LISTENERS)],
     sensors=[runs_sensors.automation_sensor, runs_sensors.run_failure_sensor, transcripts_sensors.episode_metadata_sensor,
-             transcripts_sensors.downloaded_audio_sensor, events_sensors.user_events_sensor,
+             transcripts_sensors.downloaded_audio_sensor, transcripts_sensors.unfinished_episodes_sensor,
+             events_sensors.user_events_sensor,
              events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor,
              runs_sensors.mongo_fallback_sensor],
     resources=build_resources(settings),

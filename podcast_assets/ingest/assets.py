@@ -13,12 +13,14 @@ from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
-from podcast_assets.runs.automation import NEVER_MATERIALISED
+from podcast_assets.runs.automation import NEVER_MATERIALISED, failed_and_retried
 
 PUBLISHED_TABLE = "published_episodes"
 TRENDING_CRON = "0 */6 * * *"
-# trending shows every six hours, and at once on a data dir where they have never been fetched
-TRENDING = dg.AutomationCondition.on_cron(TRENDING_CRON) | NEVER_MATERIALISED
+FAILED_FETCH_CRON = "*/5 * * * *"
+# trending shows every six hours, at once on a data dir where they have never been fetched, and within five
+# minutes again after a fetch that failed (the Podcast Index away for longer than the run's retries)
+TRENDING = dg.AutomationCondition.on_cron(TRENDING_CRON) | NEVER_MATERIALISED | failed_and_retried(FAILED_FETCH_CRON)
 # the Podcast Index, MongoDB and Kafka may be briefly away: try again before calling the run failed
 TRANSIENT = dg.RetryPolicy(max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL)
 

@@ -14,7 +14,7 @@ from podcast_assets.settings import DEFAULTS
 
 MARK = "# Written by podcast-assets"
 DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 6; edit freely (then remove this line to keep it).
+{MARK} (podcast_assets/local/instance.py), version 7; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
 # the daemon evaluates the assets' freshness policies (runs/freshness.py), still opt-in in dagster 1.13
@@ -29,6 +29,13 @@ run_monitoring:
   enabled: true
   poll_interval_seconds: 5
   max_resume_run_attempts: 0
+# a run whose worker died is run again (from its failed step) by the daemon, as many times as the run's
+# dagster/max_retries tag says (the episode jobs: transcripts/sensors.py); runs whose own step failed are
+# not: their retry policies already tried again, and an episode's failure is its outcome
+run_retries:
+  enabled: true
+  max_retries: 0
+  retry_on_asset_or_op_failure: false
 concurrency:
   runs:
     max_concurrent_runs: 5

@@ -190,7 +190,7 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
     if current and not current.startswith(POPULARITY):
         context.log.info(f"model {current} is published: no popularity lists needed")
         return dg.MaterializeResult(metadata={"published": False, "model_version": current})
-    totals = engagement_of(delta)
+    totals, engagement_version = engagement_read(delta)
     if totals.empty:
         raise dg.Failure("daily_engagement is empty: ingest listener events first")
     version = POPULARITY + new_version()
@@ -198,5 +198,6 @@ def popular_recommendations(context: dg.AssetExecutionContext, mongo: MongoResou
     rows = popularity_rows(users, totals, unplayable_episodes(delta), als.top_n, version)
     meta = _publish(mongo, "als_top_n", rows, version, context)
     return dg.MaterializeResult(metadata={**meta, "published": True, "model_version": version, "users": len(users),
+                                          "engagement_version": engagement_version,
                                           "preview": dg.MetadataValue.md(markdown_preview(
                                               rows, ["user_id", "new_episode_id", "popularity", "rank"]))})

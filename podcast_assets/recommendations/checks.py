@@ -9,8 +9,10 @@ from podcast_assets.recommendations.assets import (
     engagement_read,
     hybrid_recommendations,
     model_root,
+    popular_recommendations,
     user_recommendations,
 )
+from podcast_assets.common.contracts import verdict
 from podcast_assets.recommendations.contracts import published_lists
 from podcast_assets.recommendations.evaluation import beats_popularity
 from podcast_assets.recommendations.model_store import document
@@ -39,15 +41,18 @@ def _published_set_check(context, asset, mongo: MongoResource, delta: DeltaTable
     published set, and a leftover of another version shows up here), against the engagement the set was
     made from (the ``daily_engagement`` version its materialisation recorded: listening since then is not
     a fault of the set)."""
-    version = latest_materialization(context, asset.key).metadata.get("engagement_version")
+    latest = latest_materialization(context, asset.key).metadata
+    if latest.get("published") is False:  # a model's set was published: the popularity lists are not in use
+        return check_result(verdict(0), f"recommendations (none published: {latest.get('model_version')} is)")
+    version = latest.get("engagement_version")
     try:
         docs = pd.DataFrame(mongo.find(mongo.recommendations_database, collection, {}),
                             columns=["user_id", "new_episode_id", "model_version"])
     except UNAVAILABLE:
         return not_checked(f"MongoDB at {mongo.safe_address} is unreachable")
     totals, read_at = engagement_read(delta, int(version) if version is not None else None)
-    verdict = published_lists(docs, totals, als.top_n)
-    return check_result(verdict, "recommendations", users=int(docs["user_id"].nunique()),
+    lists = published_lists(docs, totals, als.top_n)
+    return check_result(lists, "recommendations", users=int(docs["user_id"].nunique()),
                         model_versions=int(docs["model_version"].nunique()), engagement_version=read_at)
 
 
@@ -66,3 +71,5 @@ als_lists_respect_the_rules = _published_set_rules(user_recommendations, "als_to
                                                    "ALS")
 hybrid_lists_respect_the_rules = _published_set_rules(hybrid_recommendations, "hybrid_top_n",
                                                       "hybrid_lists_respect_the_rules", "hybrid")
+popularity_lists_respect_the_rules = _published_set_rules(popular_recommendations, "als_top_n",
+                                                          "popularity_lists_respect_the_rules", "popularity")

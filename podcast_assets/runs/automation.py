@@ -27,3 +27,10 @@ NEVER_MATERIALISED = (A.missing() & ~A.in_progress() & ~A.execution_failed()
 PARENT_UPDATES = ((A.any_deps_match(A.newly_updated()).since(A.newly_requested())
                    | A.newly_missing().since(A.newly_requested() | A.initial_evaluation()))
                   & ~A.in_progress()).with_label("any parent updated since the last request")
+
+
+def failed_and_retried(cron: str) -> dg.AutomationCondition:
+    """An asset whose last execution failed (every retry of its run spent: the source was away for longer) is
+    asked for again at each tick of ``cron`` until one succeeds, instead of waiting for its next scheduled run."""
+    return (A.execution_failed() & A.cron_tick_passed(cron) & ~A.in_progress()).with_label(
+        f"last execution failed: again at each '{cron}' tick")

@@ -24,7 +24,7 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     default_status=dg.DefaultSensorStatus.RUNNING)
 
 
-def _first_line(message: str | None) -> str:
+def error_line(message: str | None) -> str:
     """The error's first line, without the class name of a Dagster Failure (the reason is the message)."""
     line = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
     return re.sub(r"^[\w.]*Failure: ", "", line)[:300]
@@ -41,7 +41,7 @@ def _partitions(tags) -> str:
 def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
     """One row per failed run: its job, the failing steps and the first line of each step's error."""
     steps = context.get_step_failure_events()
-    reasons = [f"{e.step_key}: {_first_line(e.event_specific_data.error.message)}"
+    reasons = [f"{e.step_key}: {error_line(e.event_specific_data.error.message)}"
                for e in steps if e.event_specific_data and e.event_specific_data.error]
     run = context.dagster_run
     row = {"run_id": run.run_id, "job_name": run.job_name, "failed_at": dt.datetime.now(dt.UTC),

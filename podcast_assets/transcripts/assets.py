@@ -7,9 +7,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
 
-from podcast_assets.common.delta_writes import upsert
 from podcast_assets.common.ids import is_episode_id
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource
@@ -23,16 +21,10 @@ from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
 from podcast_assets.transcripts.messages import messages_by_id
+from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA, outcome_row, outcomes_since, record
 
 episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
 
-TRANSCRIPT_SCHEMA = pa.schema([
-    ("episode_id", pa.string()), ("podcast_title", pa.string()), ("episode_title", pa.string()),
-    ("transcript", pa.string()), ("date", pa.string()), ("status", pa.string()), ("language", pa.string()),
-    ("language_probability", pa.float64()), ("duration", pa.float64()), ("model", pa.string()),
-    ("source", pa.string()), ("file_stem", pa.string()), ("created_at", pa.timestamp("us", "UTC")),
-    ("analyzed", pa.bool_()), ("analyzed_at", pa.string()),
-])
 
 
 # a network blip, a server that asked us to come back: a few more tries before the episode is failed
@@ -75,6 +67,22 @@ def episode_keys(context: dg.AssetExecutionContext) -> list[str]:
         raise dg.Failure(f"refused: partition key {bad[0][:80]!r} is not an episode id "
                          "(letters, digits, - and _ only)", allow_retries=False)
     return keys
+
+
+def kept_outcomes(context: dg.AssetExecutionContext, delta: DeltaTables, keys: list[str]) -> dict[str, dict]:
+    """The outcomes the run's episodes already have since its first attempt started: written by an earlier
+    attempt of a run that was killed and retried (Dagster run retries), or by an earlier step of this run (a
+    download that failed). They are kept, not redone: their metadata says so."""
+    first = context.run.root_run_id or context.run_id
+    record_ = context.instance.get_run_record_by_id(first)
+    since = dt.datetime.fromtimestamp(record_.start_time if record_ and record_.start_time else time.time(), dt.UTC)
+    kept = {}
+    for episode_id, status in outcomes_since(delta.uri("transcripts"), keys, since).items():
+        failed = status.startswith("failed")
+        kept[episode_id] = {"status": "failed" if failed else status, "kept": "outcome of an earlier attempt",
+                            **({"reason": status.removeprefix("failed: ")} if failed else {})}
+        context.log.info(f"episode {episode_id}: {status!r} since this run's first attempt, kept")
+    return kept
 
 
 def _with_retries(work, episode_id: str, alone: bool, log, budget_s: float | None) -> dict:
@@ -132,19 +140,6 @@ def _wav(files: DataDir, episode_id: str) -> Path:
     return files.folder("audio") / f"{episode_id}.wav"
 
 
-def _outcome_row(ep: dict, episode_id: str, status: str, **fields) -> dict:
-    now = dt.datetime.now(dt.UTC)
-    return {"episode_id": episode_id, "podcast_title": ep.get("podcast_title", ""),
-            "episode_title": ep.get("episode_title", ""), "date": now.date().isoformat(), "created_at": now,
-            "analyzed": False, "analyzed_at": None, "status": status, "transcript": "", "language": "",
-            "language_probability": 0.0, "duration": 0.0, "model": "", "source": "none", "file_stem": "", **fields}
-
-
-def _record(delta: DeltaTables, row: dict) -> None:
-    """The episode's outcome as its one row of ``transcripts`` (the episode status table), replacing any earlier."""
-    upsert(delta.uri("transcripts"), pa.Table.from_pylist([row], TRANSCRIPT_SCHEMA), "episode_id")
-
-
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
               ep: dict, deadline_s: float | None = None) -> tuple[int, float]:
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
@@ -156,7 +151,7 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
         size = raw.stat().st_size
         return size, to_wav16k(raw, _wav(files, episode_id), feeds.max_audio_minutes)
     except AudioError as exc:
-        _record(delta, _outcome_row(ep, episode_id, f"failed: {exc}"))
+        record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {exc}")])
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {exc}",
                          metadata={"audio_url": redact(ep.get("audio_url", ""))},
                          allow_retries=isinstance(exc, TransientAudioError)) from None
@@ -170,17 +165,25 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
                   mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
     """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz; removed again once
     its transcript is committed (unless ``KEEP_WAV``)."""
-    messages = _messages(config)
+    messages, keys = _messages(config), episode_keys(context)
+    kept = kept_outcomes(context, delta, keys)
+    retry = context.run.root_run_id is not None
 
     def fetch(episode_id: str, deadline_s: float) -> dict:
+        if episode_id in kept:
+            return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
+        wav = _wav(files, episode_id)
+        if retry and wav.exists():  # an earlier attempt of this run converted it (written atomically)
+            context.log.info(f"episode {episode_id}: downloaded by an earlier attempt of this run")
+            return {"status": "downloaded", "wav": str(wav), "audio_url": redact(ep["audio_url"])}
         size, duration = fetch_wav(delta, files, feeds, episode_id, ep, deadline_s)
         context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
         return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
-                "wav": str(_wav(files, episode_id)), "audio_url": redact(ep["audio_url"])}
+                "wav": str(wav), "audio_url": redact(ep["audio_url"])}
 
     # every episode's tries share one download deadline, so each has its outcome within it (plus its decode)
-    each_episode(context, episode_keys(context), fetch, parallel=DOWNLOADS_AT_ONCE, budget_s=feeds.audio_timeout_sec)
+    each_episode(context, keys, fetch, parallel=DOWNLOADS_AT_ONCE, budget_s=feeds.audio_timeout_sec)
     return dg.MaterializeResult()
 
 
@@ -209,17 +212,16 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
     Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``. A run of several
     episodes loads the models once for all of them."""
-    messages, pipeline = _messages(config), whisper.pipeline()
-    run = context.instance.get_run_record_by_id(context.run_id)
-    run_started = dt.datetime.fromtimestamp(run.start_time or time.time(), dt.UTC) if run else dt.datetime.now(dt.UTC)
+    messages, keys = _messages(config), episode_keys(context)
+    kept = kept_outcomes(context, delta, keys)
+    pipeline = whisper.pipeline()
 
     def transcribe(episode_id: str) -> dict:
+        if episode_id in kept:
+            return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
         wav = _wav(files, episode_id)
         if not wav.exists():
-            failed = _failed_since(delta, episode_id, run_started)
-            if failed:  # its download failed in this run's first step: that is its outcome
-                return {"status": "failed", "reason": failed}
             context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), "
                              "fetching again")
             fetch_wav(delta, files, feeds, episode_id, ep)
@@ -228,17 +230,10 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
                 "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
 
     try:
-        each_episode(context, episode_keys(context), transcribe)
+        each_episode(context, keys, transcribe)
     finally:
         pipeline.close()
     return dg.MaterializeResult()
-
-
-def _failed_since(delta: DeltaTables, episode_id: str, since: dt.datetime) -> str:
-    """The episode's ``failed: <reason>`` if its outcome row was written since ``since``, else ""."""
-    rows = delta.pandas("transcripts", ["episode_id", "status", "created_at"])
-    rows = rows[(rows["episode_id"] == episode_id) & rows["status"].str.startswith("failed")]
-    return str(rows["status"].iloc[-1]) if len(rows) and rows["created_at"].iloc[-1] >= since else ""
 
 
 def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: dict, wav: Path, pipeline,
@@ -251,19 +246,19 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         publisher = (text, ep.get("transcript_type") or "") if text is not None else None
         if text is None:
             context.log.info(f"episode {episode_id}: publisher transcript not used ({why}); transcribing")
-    row = _outcome_row(ep, episode_id, "transcribed")
+    row = outcome_row(ep, episode_id, "transcribed")
     try:
         result = pipeline.transcribe(wav, publisher=publisher, progress=context.log.info)
     except NotEnglishAudio as skip:
         context.log.warning(f"episode {episode_id}: {skip}; recorded as skipped, not transcribed")
-        _record(delta, {**row, "status": "skipped_not_english", "language": skip.language,
-                        "language_probability": skip.probability, "model": whisper.language_model})
+        record(delta.uri("transcripts"), [{**row, "status": "skipped_not_english", "language": skip.language,
+                                           "language_probability": skip.probability, "model": whisper.language_model}])
         _remove_wav(files, wav)
         return {"status": "skipped_not_english", "language": skip.language,
                 "language_probability": skip.probability}
     except (ValueError, RuntimeError, OSError) as exc:  # audio the decoder or the model cannot take
         reason = f"transcription failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        _record(delta, _outcome_row(ep, episode_id, f"failed: {reason}"))
+        record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {reason}")])
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
     out = files.folder("transcripts")
@@ -276,12 +271,14 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
     row.update(transcript=result.text, status="transcribed", language=result.language,
                language_probability=result.language_probability, duration=result.duration, model=result.model,
                source=result.source, file_stem=stem)
-    _record(delta, row)
-    _remove_wav(files, wav)
+    # the message before the row: a run killed in between is retried and sends it again (keyed by episode id),
+    # where the other order would keep the row of an episode whose message was never sent
     kafka.ensure_topics([kafka.transcripts_topic])
     kafka.publish(kafka.transcripts_topic, [(episode_id, {
         "episode_id": episode_id, "episode_title": row["episode_title"], "json_path": str(paths["json"]),
         "vtt_path": str(paths["vtt"]), "delta_table": delta.uri("transcripts"), "language": result.language})])
+    record(delta.uri("transcripts"), [row])
+    _remove_wav(files, wav)
     words = len(result.text.split())
     context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
     return {"status": "transcribed", "words": words, "source": result.source, "model": result.model,

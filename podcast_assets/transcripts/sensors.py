@@ -6,36 +6,45 @@ an episode whose audio is refused, dead or dripping reaches its outcome within t
 even while every transcription lane is busy, and the next batch's audio is ready when a lane frees.
 """
 
+import datetime as dt
 import json
 
 import dagster as dg
 
 from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cursor, new_ranges, recreated
+from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
+from podcast_assets.runs.sensors import error_line
 from podcast_assets.transcripts.messages import (
     downloaded_groups,
     messages_by_id,
     parse_episode_message,
     run_batches,
 )
+from podcast_assets.transcripts.outcomes import killed_outcome, outcome_row, outcomes_since, record
 
 QUEUE_TAG = "podcast_assets/queue"
 # Dagster's tags for a run over a range of partitions (here: episodes added together, in that order)
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 60 s limit
+# A run whose worker died (SIGKILL, out of memory, a reboot) is run again by the daemon's run retries
+# (``run_retries`` in local/instance.py), at most this many attempts in all; an episode's own failure is its
+# outcome and is not retried as a run (its step's retry policy already tried again).
+RUN_ATTEMPTS = 3
+RUN_RETRIES = {"dagster/max_retries": str(RUN_ATTEMPTS - 1), "dagster/retry_on_asset_or_op_failure": "false"}
 
 episode_download_job = dg.define_asset_job(
     "episode_download_job", selection=[episode_audio], partitions_def=episode_partitions,
     description="Download and convert episodes (one dynamic partition, or a range of new ones fetched side by "
                 "side); a refused, dead or corrupt one gets its outcome here.",
-    tags={QUEUE_TAG: "download"})  # its own lane in the run queue (local/instance.py)
+    tags={QUEUE_TAG: "download", **RUN_RETRIES})  # its own lane in the run queue (local/instance.py)
 episode_transcription_job = dg.define_asset_job(
     "episode_transcription_job", selection=[transcripts], partitions_def=episode_partitions,
     description="Transcribe downloaded episodes: one dynamic partition, or a range transcribed with the models "
                 "loaded once.",
-    tags={QUEUE_TAG: "transcription"})  # the run queue holds these to two at a time (local/instance.py)
+    tags={QUEUE_TAG: "transcription", **RUN_RETRIES})  # the run queue holds these to two at a time (local/instance.py)
 
 
 def _episode_run_config(docs: list[dict], step: str) -> dict:
@@ -136,3 +145,27 @@ def downloaded_audio_sensor(context: dg.RunStatusSensorContext):
                      f"{len(groups)} transcription runs")
     return [_run_request(group, [docs[k] for k in group if k in docs], "transcripts", f"{run.run_id[:8]}:")
             for group in groups]
+
+
+@dg.run_failure_sensor(name="unfinished_episodes_sensor", monitored_jobs=[episode_download_job, episode_transcription_job],
+                       minimum_interval_seconds=10, default_status=dg.DefaultSensorStatus.RUNNING)
+def unfinished_episodes_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
+    """A download or transcription run that failed for good (no retry to come): each of its episodes without an
+    outcome since its first attempt gets one, ``failed: run killed N times`` when its worker died every time,
+    else the failed step's error. So every episode partition ends with its row in the status table."""
+    run = context.dagster_run
+    if run.tags.get("dagster/will_retry") == "true":
+        context.log.info(f"run {run.run_id[:8]} failed and will be retried")
+        return
+    keys, docs = _run_episodes(context.instance, run)
+    first = context.instance.get_run_record_by_id(run.root_run_id or run.run_id)
+    since = dt.datetime.fromtimestamp(first.start_time or first.create_timestamp.timestamp(), dt.UTC) if first else None
+    have = outcomes_since(delta.uri("transcripts"), keys, since)
+    attempts = int(run.tags.get("dagster/retry_number", "0")) + 1
+    steps = [error_line(e.event_specific_data.error.message) for e in context.get_step_failure_events()
+             if e.event_specific_data and e.event_specific_data.error]
+    status = f"failed: {steps[0]}" if steps else killed_outcome(attempts)
+    missing = [k for k in keys if k not in have]
+    record(delta.uri("transcripts"), [outcome_row(docs.get(k, {}), k, status) for k in missing])
+    context.log.info(f"run {run.run_id[:8]} of {run.job_name} ended after {attempts} attempts: {len(missing)} of "
+                     f"{len(keys)} episodes had no outcome, now {status!r}")

@@ -463,3 +463,144 @@ def runs_of(home, since: float) -> list:
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         return [r for r in instance.get_run_records() if r.create_timestamp.timestamp() >= since]
+
+
+def test_every_episode_reaches_one_outcome_through_killed_runs_a_killed_daemon_and_a_killed_mongodb(project, tmp_path):
+    """Nobody clicks; only ``dagster-daemon run``, with faults planned in its run processes
+    (``faults/sitecustomize.py``): a transcription run killed as it starts its episode (retried by the daemon's run
+    retries); a range run killed just after its first episode's outcome (the retry keeps that one and does the
+    other); an episode whose run is killed every time (three attempts, then ``failed: run killed 3 times``);
+    MongoDB killed with SIGKILL in the middle of the first neighbour write (the pairs fall back to Delta and are
+    replayed within minutes of it answering again); and the daemon itself killed with SIGKILL while runs are in
+    flight, an episode published while it is down, and the daemon started again. Afterwards every episode has
+    exactly one outcome row, every transcript has its neighbours in MongoDB, and nothing was done twice."""
+    import dagster as dg
+
+    from podcast_assets.resources.mongo import MongoResource
+
+    s, env, root, *_ = project
+    home, stack = root / "dagster_home", Stack(s)
+    faults = Path(__file__).parent / "faults"
+    plan = tmp_path / "plan.json"
+    alone, first_of_range, in_range, after_range, every_time, while_down = (str(73000001 + i) for i in range(6))
+    plan.write_text(json.dumps({f"transcribing {alone}": {"1": "run worker"},
+                                f"recorded {first_of_range}": {"1": "run worker"},
+                                f"transcribing {every_time}": {"1": "run worker", "2": "run worker", "3": "run worker"},
+                                "neighbours upserted, before the superseded ones are deleted": {"1": "mongodb"}}))
+    env = {**env, "PYTHONPATH": str(faults), "FAULT_PLAN": str(plan),
+           "FAULT_MONGO_PID_FILE": str(stack.run_dir / "mongodb.pid")}
+    kafka = KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS)
+    mongo = MongoResource(uri=s.MONGO_URI, timeout_ms=1500, database="podcasts", fallback_dir=str(s.delta_dir))
+    audio = s.podcast_index_url.rsplit("/api/", 1)[0] + "/audio/"
+    short = ["920016-41000151.mp3", "920004-41000031.mp3", "920011-41000101.mp3", "920014-41000131.mp3",
+             "920018-41000171.mp3", "920016-41000151.mp3"]  # 21-26 s each
+    ours = [alone, first_of_range, in_range, after_range, every_time, while_down]
+    transcribed = [e for e in ours if e != every_time]
+    transcripts_end = sum(kafka.end_offsets(s.TOPIC_TRANSCRIPTS).values())
+
+    def start_daemon(name: str) -> subprocess.Popen:
+        return subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-m", "podcast_assets.definitions"], env=env,
+                                cwd=root, stdout=open(tmp_path / f"{name}.log", "wb"), stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    def publish(*eids: str) -> None:  # one message each, in one tick
+        kafka.publish(s.TOPIC_EPISODE_METADATA, [(e, {
+            "episode_id": e, "podcast_title": "Fault Lines", "episode_title": f"episode {e}",
+            "audio_url": audio + short[ours.index(e)], "transcript_url": "", "transcript_type": ""}) for e in eids])
+
+    def outcomes() -> dict[str, list[str]]:
+        t = DeltaTable(s.delta_path("transcripts")).to_pandas(columns=["episode_id", "status"])
+        t = t[t["episode_id"].isin(ours)]
+        return {e: t.loc[t["episode_id"] == e, "status"].tolist() for e in ours}
+
+    def plan_log() -> list[str]:
+        log = Path(f"{plan}.log")
+        return log.read_text().splitlines() if log.exists() else []
+
+    def wait(what, check, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if check():
+                return time.time()
+            time.sleep(2)
+        raise AssertionError(f"timed out waiting for {what}; outcomes {outcomes()}; faults {plan_log()}; runs:\n"
+                             + runs_since(home, started))
+
+    started = time.time()
+    first = start_daemon("daemon-1")
+    second = None
+    try:
+        time.sleep(5)  # the daemon opens the instance first
+        publish(alone)
+        time.sleep(16)
+        publish(first_of_range, in_range, after_range)  # one tick: a range of two and a run of one
+        time.sleep(16)
+        publish(every_time)
+        wait(f"the first kill of episode {every_time}'s run", lambda: any(f"transcribing {every_time} hit 1" in k
+                                                                          for k in plan_log()), 400)
+        os.kill(first.pid, 9)  # the daemon alone; its run workers go on, or die with it: either is survived
+        first.wait(10)
+        time.sleep(5)
+        publish(while_down)
+        time.sleep(10)
+        second = start_daemon("daemon-2")
+        wait("every episode's outcome", lambda: all(len(v) == 1 for v in outcomes().values())
+             and outcomes()[every_time][0].startswith("failed"), 600)
+        wait("MongoDB killed in the middle of a neighbour write", lambda: any("mongodb" in k for k in plan_log()), 300)
+        wait("that write to fall back to Delta", lambda: mongo.pending_fallback("podcasts", "similarities"), 120)
+        stack.up(log=lambda *_: None)
+        back = time.time()
+
+        def neighbours() -> dict[str, int]:
+            with MongoClient(s.MONGO_URI) as client:
+                return {e: client.podcasts.similarities.count_documents({"new_episode_id": e}) for e in transcribed}
+
+        done = wait("every transcript's neighbours in MongoDB and nothing waiting in the fallback", lambda: all(
+            n == 5 for n in neighbours().values()) and not mongo.pending_fallback("podcasts", "similarities"), 420)
+        print(f"neighbours in MongoDB {done - back:.0f} s after it answered again; faults: {plan_log()}")
+        wait("the graph to rest", lambda: quiet(home) and (time.sleep(10) or quiet(home)), 300)
+    finally:
+        for daemon in (first, second):
+            if daemon is not None:
+                try:
+                    os.killpg(daemon.pid, 9)  # the group outlives its leader: what the killed daemon left too
+                except ProcessLookupError:
+                    pass
+        stack.up(log=lambda *_: None)
+
+    rows, faults_log = outcomes(), plan_log()
+    assert all(len(v) == 1 for v in rows.values()), f"outcome rows per episode: {rows}"
+    assert rows[every_time] == ["failed: run killed 3 times"], rows
+    assert all(rows[e] == ["transcribed"] for e in transcribed), rows
+    state = json.loads(Path(f"{plan}.state").read_text())
+    tries = {e: state.get(f"transcribing {e}", 0) for e in ours}
+    # the killed episodes once more each; the range's first episode, whose outcome its retry kept, once
+    assert tries == {alone: 2, first_of_range: 1, in_range: 1, after_range: 1, every_time: 3, while_down: 1}, tries
+    assert len([k for k in faults_log if "SIGKILL run worker" in k]) == 5, faults_log
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [r.dagster_run for r in instance.get_run_records() if r.create_timestamp.timestamp() >= started]
+    by_episode = {e: [r for r in (x.dagster_run for x in episode_runs(home, e)) if r.run_id in {q.run_id for q in runs}]
+                  for e in ours}
+    for e, its in by_episode.items():
+        downloads = [r for r in its if r.job_name == "episode_download_job" and "dagster/retry_number" not in r.tags]
+        assert len(downloads) == 1, f"episode {e}: {len(downloads)} download runs asked for (the daemon's restart)"
+    lanes = {e: sorted((int(r.tags.get("dagster/retry_number", 0)), r.status.value) for r in its
+                       if r.job_name == "episode_transcription_job") for e, its in by_episode.items()}
+    assert lanes[alone] == [(0, "FAILURE"), (1, "SUCCESS")], lanes
+    assert lanes[first_of_range] == lanes[in_range] == [(0, "FAILURE"), (1, "SUCCESS")], lanes
+    assert lanes[every_time] == [(0, "FAILURE"), (1, "FAILURE"), (2, "FAILURE")], lanes
+    assert all(st == "SUCCESS" for _, st in lanes[after_range] + lanes[while_down]), lanes
+    # one message per transcript on transcripts-en, and no pair, passage or row twice
+    ends = kafka.end_offsets(s.TOPIC_TRANSCRIPTS)
+    messages = [r.key.decode() for r in kafka.read_range(s.TOPIC_TRANSCRIPTS, {p: (0, e) for p, e in ends.items()})
+                if r.key and r.key.decode() in ours]
+    assert sorted(messages) == sorted(transcribed), f"{len(messages)} transcripts-en messages: {sorted(messages)}"
+    assert sum(ends.values()) - transcripts_end == len(transcribed)
+    with MongoClient(s.MONGO_URI) as client:
+        pairs = list(client.podcasts.similarities.find({}, {"new_episode_id": 1, "historical_episode_id": 1, "model": 1}))
+    keys = [(p["new_episode_id"], p["historical_episode_id"], p["model"]) for p in pairs]
+    assert len(keys) == len(set(keys)), f"{len(keys)} pairs, {len(set(keys))} distinct"
+    passages = DeltaTable(s.delta_path("transcript_passages")).to_pandas(columns=["episode_id", "passage", "model"])
+    assert not passages.duplicated().any() and set(transcribed) <= set(passages["episode_id"]), len(passages)
+    status = DeltaTable(s.delta_path("transcripts")).to_pandas(columns=["episode_id"])
+    assert status["episode_id"].is_unique, f"{len(status)} status rows, {status['episode_id'].nunique()} episodes"

@@ -47,3 +47,37 @@ def test_published_sets_pass_and_a_heard_episode_or_a_second_version_fails(env):
     finally:
         with MongoClient(settings.MONGO_URI) as client:
             client[settings.MONGO_RECS_DB].als_top_n.delete_many({"_id": {"$regex": "^planted[|]"}})
+
+
+def test_popularity_lists_are_held_to_the_same_rules(env):
+    """Before any model is published, every user's list is popularity's: it passes the rules, and a planted
+    episode the user heard fails them. Here in a database of its own, where no model was ever published."""
+    from podcast_assets.recommendations.assets import popular_recommendations
+    from podcast_assets.recommendations.checks import popularity_lists_respect_the_rules
+
+    settings, resources = env
+    db = "recs_popularity_only"
+    from podcast_assets.resources.mongo import MongoResource
+
+    m = resources["mongo"]
+    own = {**resources, "mongo": MongoResource(uri=m.uri, timeout_ms=m.timeout_ms, database=m.database,
+                                               recommendations_database=db, fallback_dir=m.fallback_dir)}
+    clean = dg.materialize([popular_recommendations, popularity_lists_respect_the_rules], resources=own)
+    [ev] = clean.get_asset_check_evaluations()
+    published = clean.asset_materializations_for_node("popular_recommendations")[0].metadata
+    assert published["published"].value and ev.passed, ev.description
+    assert ev.metadata["checked"].value == published["documents"].value > 0
+    heard = DeltaTable(settings.delta_path("daily_engagement")).to_pandas().iloc[0]
+    with MongoClient(settings.MONGO_URI) as client:
+        version = client[db].als_top_n.find_one({})["model_version"]
+        client[db].als_top_n.insert_one({"_id": "planted|0", "user_id": heard["user_id"], "rank": 99,
+                                         "new_episode_id": heard["new_episode_id"], "model_version": version})
+    try:
+        broken = dg.materialize([popular_recommendations, popularity_lists_respect_the_rules], resources=own,
+                                selection=dg.AssetSelection.checks(popularity_lists_respect_the_rules))
+        [ev] = broken.get_asset_check_evaluations()
+        assert not ev.passed
+        assert f"user {heard['user_id']}: {heard['new_episode_id']} was already engaged with" in ev.metadata["examples"].value
+    finally:
+        with MongoClient(settings.MONGO_URI) as client:
+            client.drop_database(db)

@@ -109,3 +109,44 @@ def test_a_parent_update_between_the_request_and_the_next_tick_is_not_lost():
     dg.materialize([ours], instance=instance)  # the run asked for by that update
     _, cursor = requested(defs, instance, cursor)
     assert requested(defs, instance, cursor)[0] == set()  # caught up: nothing more
+
+
+def test_a_failed_fetch_is_asked_for_again_within_minutes_not_at_the_next_cron_tick():
+    """The trending condition: a first fetch that failed (its retries spent) is asked for again at the next
+    five-minute tick, and again after each failure, until one succeeds; then only its six-hour cron."""
+    import datetime as dt
+
+    from podcast_assets.ingest.assets import TRENDING
+
+    source = {"up": False}
+
+    @dg.asset(automation_condition=TRENDING)
+    def trending() -> None:
+        if not source["up"]:
+            raise RuntimeError("the Podcast Index is away")
+
+    defs, instance = dg.Definitions(assets=[trending]), dg.DagsterInstance.ephemeral()
+    t = dt.datetime(2026, 12, 3, 13, 1, tzinfo=dt.UTC)
+
+    def tick(minutes: float, cursor):
+        nonlocal t
+        t += dt.timedelta(minutes=minutes)
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor, evaluation_time=t)
+        return bool(sum(r.true_subset.size for r in result.results)), result.cursor
+
+    asked, cursor = tick(0, None)
+    assert asked  # never fetched: at once
+    assert not dg.materialize([trending], instance=instance, raise_on_error=False).success
+    asked, cursor = tick(1, cursor)
+    assert not asked  # 13:02, before the five-minute tick: not on every tick
+    asked, cursor = tick(5, cursor)  # 13:07: the 13:05 tick passed
+    assert asked
+    assert not dg.materialize([trending], instance=instance, raise_on_error=False).success
+    asked, cursor = tick(5, cursor)  # 13:12: failed again, asked again
+    assert asked
+    source["up"] = True
+    assert dg.materialize([trending], instance=instance).success
+    asked, cursor = tick(5, cursor)
+    assert not asked  # 13:17: succeeded, so nothing until its cron (18:00)
+    asked, cursor = tick(60 * 4, cursor)
+    assert not asked

@@ -15,7 +15,8 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from podcast_assets.search.assets import transcript_passages
-from podcast_assets.transcripts.assets import TRANSCRIPT_SCHEMA
+from podcast_assets.search.checks import passages_cover_every_transcript
+from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA
 from podcast_assets_tests.helpers import catalog, env_for, resources_for, topic_of
 
 BIN = Path(sys.executable).parent
@@ -28,7 +29,7 @@ def searchable(transcribed, tmp_path_factory):
     shutil.copytree(ingested.data_dir, root / "data")  # passages are written to a copy of the session's data
     settings = ingested.replace(PODCAST_DATA_DIR=str(root / "data"))
     shutil.rmtree(settings.delta_path("transcript_passages"), ignore_errors=True)  # made here, from nothing
-    result = dg.materialize([transcript_passages], resources=resources_for(settings))
+    result = dg.materialize([transcript_passages, passages_cover_every_transcript], resources=resources_for(settings))
     return settings, result
 
 
@@ -56,6 +57,10 @@ def test_every_transcript_becomes_passages_along_its_segment_times(searchable):
     transcripts = DeltaTable(settings.delta_path("transcripts")).to_pandas()
     assert set(passages["episode_id"]) == set(transcripts.query("status == 'transcribed'")["episode_id"])
     assert result.asset_materializations_for_node("transcript_passages")[0].metadata["passages"].value == len(passages)
+    [check] = result.get_asset_check_evaluations()  # the real passages hold their contract
+    assert check.passed, check.description
+    assert check.metadata["new_passages"].value == len(passages)
+    assert check.metadata["transcribed"].value == passages["episode_id"].nunique()
     for _, p in passages.groupby("episode_id"):
         p = p.sort_values("start")
         assert (p["end"] - p["start"]).max() <= 60.5 and (p["passage"] == range(len(p))).all()
@@ -117,6 +122,12 @@ def test_a_transcript_made_again_replaces_its_passages_and_a_lost_one_loses_them
     assert len(redone) == len(old) and (redone["created_at"] > old["created_at"].max()).all()
     others = set(done) - {again, lost}
     assert len(after[after["episode_id"].isin(others)]) == len(before[before["episode_id"].isin(others)])
+    # passages that went missing (as a lost automation update once left them) are named by the check
+    missing = sorted(others)[0]
+    DeltaTable(own.delta_path("transcript_passages")).delete(f"episode_id = '{missing}'")
+    [check] = dg.materialize([transcript_passages, passages_cover_every_transcript], resources=resources_for(own),
+                             selection=dg.AssetSelection.checks(passages_cover_every_transcript)).get_asset_check_evaluations()
+    assert not check.passed and f"episode {missing}: transcribed but without passages" in check.metadata["examples"].value
 
 
 def test_an_empty_data_dir_says_there_is_nothing_to_search_yet(settings):

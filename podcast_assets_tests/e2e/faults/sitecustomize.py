@@ -3,7 +3,10 @@ process the test starts (``PYTHONPATH``). With ``FAULT_PLAN`` set, named points 
 count their hits across processes and SIGKILL the process (and, where the plan says so, its run worker
 parent) at the hits the plan lists. Each kill is written to ``<plan>.log`` first. A hit planned as
 ``late`` makes that DLQ publish read the topic's last batches too late, as on a busy machine: the broker's
-under-reported ends are all it has. Production code has no hooks: this wraps its functions from outside."""
+under-reported ends are all it has. On the transcription path (``test_end_to_end.py``), a run worker is killed as it
+starts an episode or just after it recorded an episode's outcome (``run worker``), and MongoDB is killed in the
+middle of a neighbour write, after its upserts and before the superseded pairs are deleted (``mongodb``: the pid in
+``FAULT_MONGO_PID_FILE``). Production code has no hooks: this wraps its functions from outside."""
 
 import json
 import os
@@ -14,7 +17,10 @@ if PLAN:
     import fcntl
     import signal
 
+    from pymongo.collection import Collection
+
     from podcast_assets.events import assets, dead_letters, exactly_once
+    from podcast_assets.transcripts import assets as transcript_assets
     from podcast_assets.resources.kafka_reader import KafkaReader, KafkaUnavailable
 
     def hit(point: str) -> None:
@@ -33,6 +39,12 @@ if PLAN:
         if kill == "late":
             with open(PLAN + ".log", "a") as log:
                 log.write(f"{point} hit {counts[point]}: the last batches read too late (pid {os.getpid()})\n")
+            return kill
+        if kill == "mongodb":
+            pid = int(open(os.environ["FAULT_MONGO_PID_FILE"]).read().strip())
+            with open(PLAN + ".log", "a") as log:
+                log.write(f"{point} hit {counts[point]}: SIGKILL mongodb (pid {pid})\n")
+            os.killpg(pid, signal.SIGKILL)
             return kill
         if kill:
             victims = [os.getppid(), os.getpid()] if kill == "run worker and step" else [os.getpid()]
@@ -72,3 +84,24 @@ if PLAN:
     exactly_once.commit = commit
     assets.publish_dead_letters = publish_dead_letters
     dead_letters.record_progress = record_progress
+
+    real_transcribe, real_outcome = transcript_assets._transcribe_episode, transcript_assets.record
+    real_delete_many = Collection.delete_many
+
+    def transcribe_episode(context, episode_id, *args, **kwargs):
+        hit(f"transcribing {episode_id}")  # counted whether or not planned: how often each episode was transcribed
+        return real_transcribe(context, episode_id, *args, **kwargs)
+
+    def record_outcome(uri, rows):
+        real_outcome(uri, rows)
+        for row in rows:
+            hit(f"recorded {row['episode_id']}")
+
+    def delete_many(self, *args, **kwargs):
+        if self.name == "similarities":
+            hit("neighbours upserted, before the superseded ones are deleted")
+        return real_delete_many(self, *args, **kwargs)
+
+    transcript_assets._transcribe_episode = transcribe_episode
+    transcript_assets.record = record_outcome
+    Collection.delete_many = delete_many
