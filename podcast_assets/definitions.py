@@ -30,7 +30,8 @@ assets = dg.load_assets_from_modules([ingest_assets, transcripts_assets, similar
 
 defs = dg.Definitions(
     assets=with_freshness(events_sensors.with_first_listeners(assets, settings.SYNTHETIC_LISTENERS), {
-        "ingest": settings.FRESHNESS_INGEST_MINUTES, "similarities": settings.FRESHNESS_SIMILARITIES_MINUTES,
+        "ingest": settings.FRESHNESS_INGEST_MINUTES, "transcripts": settings.FRESHNESS_TRANSCRIPTS_MINUTES,
+        "similarities": settings.FRESHNESS_SIMILARITIES_MINUTES, "engagement": settings.FRESHNESS_ENGAGEMENT_MINUTES,
         "recommendations": settings.FRESHNESS_RECOMMENDATIONS_MINUTES}),
     asset_checks=dg.load_asset_checks_from_modules([ingest_checks, transcripts_checks, similarities_checks, search_checks,
                                                     events_checks, recommendations_checks]),

@@ -103,7 +103,9 @@ class Settings:
     # freshness: minutes after which a stage's assets show as failing their freshness policy
     # (runs/freshness.py says what each window covers)
     FRESHNESS_INGEST_MINUTES: float = 420.0
+    FRESHNESS_TRANSCRIPTS_MINUTES: float = 1560.0
     FRESHNESS_SIMILARITIES_MINUTES: float = 1560.0
+    FRESHNESS_ENGAGEMENT_MINUTES: float = 1560.0
     FRESHNESS_RECOMMENDATIONS_MINUTES: float = 1560.0
     # Spark
     SPARK_MASTER: str = "local[*]"

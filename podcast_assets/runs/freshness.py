@@ -10,10 +10,15 @@ import dagster as dg
 
 # what each window covers: the trending cron (every 6 h, ingest/assets.py) may be an hour late (its
 # retries); the neighbour lists are compared at least daily (similarities/assets.py) and the daily retrain
-# runs at 02:30 (recommendations/sensors.py), each allowed two hours more
+# runs at 02:30 (recommendations/sensors.py), each allowed two hours more. Transcripts and engagement have no
+# cron: a day and two hours without a new transcript (any episode: Dagster judges the asset, not each
+# partition) or without new listening says that the trending shows published nothing new, or that the
+# download lane, the transcription lane or the event sensor stopped; the UI shows which, in red.
 WATCHED = {
     "ingest": ("trending_podcasts", "episodes", "episode_catalog"),
+    "transcripts": ("transcripts",),
     "similarities": ("episode_similarities",),
+    "engagement": ("daily_engagement",),
     "recommendations": ("user_recommendations", "hybrid_recommendations"),
 }
 
