@@ -45,7 +45,7 @@ defs = dg.Definitions(
              transcripts_sensors.downloaded_audio_sensor, transcripts_sensors.unfinished_episodes_sensor,
              events_sensors.user_events_sensor,
              events_sensors.daily_engagement_sensor, recommendations_sensors.retrain_on_engagement_sensor,
-             runs_sensors.mongo_fallback_sensor],
+             runs_sensors.mongo_fallback_sensor, recommendations_sensors.published_sets_fallback_sensor],
     resources=build_resources(settings),
     # Every asset carries its contract checks, and each step of the default multiprocess executor is a
     # process that imports the whole project again (seconds each on a small machine): runs execute their

@@ -23,7 +23,7 @@ def test_the_graph_and_its_automation():
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "downloaded_audio_sensor",
                             "unfinished_episodes_sensor", "user_events_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor",
-                            "mongo_fallback_sensor"}
+                            "mongo_fallback_sensor", "published_sets_fallback_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"daily_retrain_schedule", "listener_events_schedule"}

@@ -2,6 +2,9 @@
 
 import dagster as dg
 
+from podcast_assets.recommendations.assets import POPULARITY
+from podcast_assets.runs.sensors import fallback_replay_sensor
+
 recommendations_job = dg.define_asset_job(
     "recommendations_job",
     # the popularity lists have their own automation, in their own runs (the pool keeps them apart)
@@ -28,3 +31,14 @@ def retrain_on_engagement_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("no new daily_engagement since the last retraining")
     context.update_cursor(str(latest))
     return dg.RunRequest(run_key=f"engagement-{latest}")
+
+
+# A published set whose write fell back to Delta is published again once MongoDB answers: a run of the asset
+# that made it (the latest passing model's lists, or the popularity lists), whose publish replays the waiting
+# documents first, then writes the fresh set, switches the pointer and deletes the older sets.
+published_sets_fallback_sensor = fallback_replay_sensor(
+    "published_sets_fallback_sensor",
+    {("recommendations_database", "als_top_n"): "user_recommendations",
+     ("recommendations_database", "hybrid_top_n"): "hybrid_recommendations"},
+    owner_of=lambda collection, doc: "popular_recommendations" if str(doc.get("model_version", "")).startswith(
+        POPULARITY) else None)

@@ -61,6 +61,13 @@ class MongoResource(dg.ConfigurableResource):
         """Documents of ``db.collection`` waiting in its Delta fallback table for MongoDB to answer again."""
         return MongoSink(None, db, collection, self.fallback_dir).pending_rows()
 
+    def fallback_mark(self, db: str, collection: str) -> str:
+        """What waits in the Delta fallback of ``db.collection``, as ``<rows>@<newest write>`` ("" for nothing)."""
+        return MongoSink(None, db, collection, self.fallback_dir).pending_mark()
+
+    def newest_fallback(self, db: str, collection: str) -> dict | None:
+        return MongoSink(None, db, collection, self.fallback_dir).newest_pending()
+
     def reachable(self) -> bool:
         """Whether the server answers a ping within the timeout."""
         try:

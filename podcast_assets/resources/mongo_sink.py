@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 from bson import json_util
 from deltalake import DeltaTable, write_deltalake
 from pymongo import MongoClient, ReplaceOne
@@ -115,6 +116,19 @@ class MongoSink:
         table = pa.table({"_id": [d["_id"] for d in docs], "doc": [json_util.dumps(d) for d in docs],
                           "written_at": [now] * len(docs)}, schema=FALLBACK_SCHEMA)
         write_deltalake(self.fallback_path, table, mode="append")
+
+    def pending_mark(self) -> str:
+        """What waits in the fallback table as ``<rows>@<newest write>`` ("" when nothing does): every fallback
+        write changes it, a replay empties it."""
+        if not DeltaTable.is_deltatable(self.fallback_path):
+            return ""
+        times = DeltaTable(self.fallback_path).to_pyarrow_table(columns=["written_at"])["written_at"]
+        return f"{len(times)}@{pa.compute.max(times).as_py().isoformat()}" if len(times) else ""
+
+    def newest_pending(self) -> dict | None:
+        """The newest document that waits in the fallback table."""
+        rows = self.pending()
+        return json_util.loads(rows["doc"].iloc[-1]) if len(rows) else None
 
     def pending_rows(self) -> int:
         """How many documents wait in the fallback table (from the table's own statistics)."""

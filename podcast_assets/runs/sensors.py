@@ -51,32 +51,47 @@ def run_failure_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) 
     context.log.info(f"run {run.run_id} of {run.job_name} failed: {row['reason'][:200]}")
 
 
-# the collections written through the Mongo IO manager, and the asset whose next write replays them (a run of it
-# with nothing new writes nothing, after the replay). Published recommendation sets are replayed by their next
-# publish, which supersedes them.
-REPLAYED_BY = {"episodes": "episode_catalog", "similarities": "episode_similarities"}
-
-
 def _assets_in_flight(instance: dg.DagsterInstance) -> set[str]:
     """The assets that runs not yet ended target."""
     return {key.to_user_string() for r in instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT), limit=200)
             for key in (r.dagster_run.asset_selection or ())}
 
 
-@dg.sensor(name="mongo_fallback_sensor", target=dg.AssetSelection.assets(*REPLAYED_BY.values()),
-           minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def mongo_fallback_sensor(context: dg.SensorEvaluationContext, mongo: MongoResource):
-    """Writes that fell back to Delta while MongoDB did not answer reach MongoDB within a minute of it answering
-    again: a run of the asset that owns them, whose write replays them first (once each: the replay deletes
-    exactly the rows it wrote). Not while a run of that asset is in flight (it replays them itself)."""
-    waiting = {asset: n for coll, asset in REPLAYED_BY.items() if (n := mongo.pending_fallback(mongo.database, coll))}
-    if not waiting:
-        return dg.SkipReason("no writes wait in a Delta fallback table")
-    if not mongo.reachable():
-        return dg.SkipReason(f"MongoDB at {mongo.safe_address} unreachable; waiting in Delta: {waiting}")
-    busy = _assets_in_flight(context.instance)
-    requests = [dg.RunRequest(run_key=f"replay {asset} {context.cursor or ''} {n}", asset_selection=[dg.AssetKey(asset)],
-                              tags={"podcast_assets/replays": str(n)})
-                for asset, n in waiting.items() if asset not in busy]
-    context.log.info(f"MongoDB answers again: replaying {waiting} through {[r.asset_selection[0].path[-1] for r in requests]}")
-    return dg.SensorResult(run_requests=requests, cursor=str(int(context.cursor or 0) + 1) if requests else context.cursor)
+def fallback_replay_sensor(name: str, replayed_by: dict[tuple[str, str], str], owner_of=None) -> dg.SensorDefinition:
+    """A sensor that brings writes which fell back to Delta while MongoDB did not answer into MongoDB within a
+    minute of it answering again: a run of the asset that owns them, whose write replays them first (once each:
+    the replay deletes exactly the rows it wrote). ``replayed_by``: (the ``MongoResource`` field naming the
+    database, collection) -> that asset; ``owner_of(collection, newest waiting document)`` may name another.
+    Not while a run of that asset is in flight (it replays them itself). A run key names what waits and the
+    outages seen so far, so an asset whose run left the rows waiting is asked again only after the next
+    outage or fallback write, never on every tick."""
+
+    @dg.sensor(name=name, target=dg.AssetSelection.assets(*replayed_by.values()), minimum_interval_seconds=30,
+               default_status=dg.DefaultSensorStatus.RUNNING)
+    def _sensor(context: dg.SensorEvaluationContext, mongo: MongoResource):
+        outages = int(context.cursor or 0)
+        waiting = {}
+        for (field, coll), asset in replayed_by.items():
+            db = getattr(mongo, field)
+            if mark := mongo.fallback_mark(db, coll):
+                owner = (owner_of(coll, mongo.newest_fallback(db, coll) or {}) if owner_of else None) or asset
+                waiting[owner] = f"{db}.{coll} {mark}"
+        if not waiting:
+            return dg.SkipReason("no writes wait in a Delta fallback table")
+        if not mongo.reachable():
+            return dg.SensorResult(skip_reason=f"MongoDB at {mongo.safe_address} unreachable; waiting in Delta: "
+                                   f"{waiting}", cursor=str(outages + 1))
+        busy = _assets_in_flight(context.instance)
+        requests = [dg.RunRequest(run_key=f"replay {asset} {what} after outage {outages}",
+                                  asset_selection=[dg.AssetKey(asset)], tags={"podcast_assets/replays": what})
+                    for asset, what in waiting.items() if asset not in busy]
+        context.log.info(f"MongoDB answers: replaying {waiting} through {[r.asset_selection[0].path[-1] for r in requests]}")
+        return dg.SensorResult(run_requests=requests)
+
+    return _sensor
+
+
+# the collections written through the Mongo IO manager, and the asset whose next write replays them (a run of it
+# with nothing new writes nothing, after the replay); the published recommendation sets: recommendations/sensors.py
+mongo_fallback_sensor = fallback_replay_sensor("mongo_fallback_sensor", {
+    ("database", "episodes"): "episode_catalog", ("database", "similarities"): "episode_similarities"})

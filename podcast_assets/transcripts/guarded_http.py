@@ -67,6 +67,11 @@ class Deadline:
                 pass
 
 
+
+def _seconds(value: float) -> str:
+    """A deadline as a person reads it: 4, 1.5, 600 (what is left of one after earlier tries, 3.99999, says 4)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
 def _connection_class(base, deadline: Deadline):
     def _new_conn(self):
         if not deadline.left():
@@ -139,7 +144,7 @@ def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int):
             pool.close()
             failure = type(getattr(exc, "reason", None) or exc).__name__
     if not deadline.left():
-        raise FetchError(f"{redact(url)} took longer than the {policy.deadline_s:g} s deadline")
+        raise FetchError(f"{redact(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")
     raise TransientFetchError(f"cannot reach {redact(url)}: {failure}")
 
 
@@ -189,4 +194,4 @@ def _body(resp, out, url: str, policy: FetchPolicy, deadline: Deadline) -> int:
         if size > policy.max_bytes:
             raise FetchError(f"{redact(url)} exceeds the cap of {policy.max_bytes} bytes")
         out.write(block)
-    raise FetchError(f"{redact(url)} took longer than the {policy.deadline_s:g} s deadline")
+    raise FetchError(f"{redact(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")

@@ -536,10 +536,15 @@ def test_every_episode_reaches_one_outcome_through_killed_runs_a_killed_daemon_a
         publish(first_of_range, in_range, after_range)  # one tick: a range of two and a run of one
         time.sleep(16)
         publish(every_time)
-        wait(f"the first kill of episode {every_time}'s run", lambda: any(f"transcribing {every_time} hit 1" in k
-                                                                          for k in plan_log()), 400)
+        # the daemon is killed once it has retried that episode's killed run: the retry is in flight (and is
+        # killed in its turn, with no daemon watching), so only the next daemon can see it end and retry it
+        wait(f"the daemon's retry of episode {every_time}'s killed run", lambda: any(
+            r.dagster_run.tags.get("dagster/retry_number") == "1" for r in episode_runs(home, every_time)), 400)
         os.kill(first.pid, 9)  # the daemon alone; its run workers go on, or die with it: either is survived
         first.wait(10)
+        daemon_killed = time.time()
+        in_flight = {r.dagster_run.run_id[:8]: r.dagster_run.status.value for r in episode_runs(home, every_time)
+                     if not r.end_time}
         time.sleep(5)
         publish(while_down)
         time.sleep(10)
@@ -589,6 +594,11 @@ def test_every_episode_reaches_one_outcome_through_killed_runs_a_killed_daemon_a
     assert lanes[alone] == [(0, "FAILURE"), (1, "SUCCESS")], lanes
     assert lanes[first_of_range] == lanes[in_range] == [(0, "FAILURE"), (1, "SUCCESS")], lanes
     assert lanes[every_time] == [(0, "FAILURE"), (1, "FAILURE"), (2, "FAILURE")], lanes
+    [last] = [r.create_timestamp.timestamp() for r in runs_of(home, started)
+              if r.dagster_run.job_name == "episode_transcription_job" and r.dagster_run.run_id in
+              {q.run_id for q in by_episode[every_time] if q.tags.get("dagster/retry_number") == "2"}]
+    assert in_flight and last > daemon_killed, (
+        f"in flight at the daemon's kill: {in_flight}; the third attempt must come from the second daemon")
     assert all(st == "SUCCESS" for _, st in lanes[after_range] + lanes[while_down]), lanes
     # one message per transcript on transcripts-en, and no pair, passage or row twice
     ends = kafka.end_offsets(s.TOPIC_TRANSCRIPTS)

@@ -27,9 +27,9 @@ def _mongo(stack) -> MongoResource:
     return MongoResource(uri=s.MONGO_URI, timeout_ms=s.MONGO_TIMEOUT_MS, database="podcasts", fallback_dir=str(s.delta_dir))
 
 
-def _tick(mongo, cursor=None):
-    return mongo_fallback_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
-                                                         resources={"mongo": mongo}))
+def _tick(mongo, cursor=None, sensor=mongo_fallback_sensor):
+    return sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
+                                          resources={"mongo": mongo}))
 
 
 def test_a_server_back_within_the_retries_takes_the_write(own_mongo):
@@ -50,13 +50,39 @@ def test_the_sensor_asks_for_the_replaying_write_once_mongo_answers(own_mongo):
     assert report.status == "fallback" and "3 tries" in report.error, report
     assert mongo.pending_fallback("podcasts", "similarities") == 1
     down = _tick(mongo)
-    assert isinstance(down, dg.SkipReason) and "unreachable" in str(down.skip_message)
+    assert not down.run_requests and "unreachable" in down.skip_reason.skip_message and down.cursor == "1"
     own_mongo.up(log=lambda *_: None)
-    up = _tick(mongo)
+    up = _tick(mongo, down.cursor)
     [request] = up.run_requests
     assert request.asset_selection == [dg.AssetKey("episode_similarities")]
-    assert _tick(mongo, up.cursor).run_requests[0].run_key != request.run_key  # a new key per request
+    # the same rows still waiting and no outage since: the same key, which Dagster runs once (a run that left
+    # them waiting is not asked for on every tick); after another outage, a new key
+    assert _tick(mongo, down.cursor).run_requests[0].run_key == request.run_key
+    assert _tick(mongo, "2").run_requests[0].run_key != request.run_key
     # the asset's next write replays the pending document, once, and empties the fallback
     assert mongo.write("podcasts", "similarities", []).replayed == 1
     assert mongo.pending_fallback("podcasts", "similarities") == 0 and mongo.count("podcasts", "similarities") == 1
     assert isinstance(_tick(mongo), dg.SkipReason)
+
+
+def test_a_published_set_that_fell_back_is_published_again_by_the_asset_that_made_it(own_mongo):
+    """The ALS lists by ``user_recommendations``; popularity lists (no model passed yet) by
+    ``popular_recommendations``; the hybrid lists by ``hybrid_recommendations``."""
+    from podcast_assets.recommendations.sensors import published_sets_fallback_sensor
+
+    mongo = _mongo(own_mongo)
+    own_mongo.stop_service("mongodb")
+    for collection, version in (("als_top_n", "popularity-20261203T000000"), ("hybrid_top_n", "20261203T000001")):
+        doc = {"_id": f"{version}|u1|1", "user_id": "u1", "new_episode_id": "e1", "rank": 1, "model_version": version}
+        assert mongo.publish(mongo.recommendations_database, collection, [doc], version).status == "fallback"
+    own_mongo.up(log=lambda *_: None)
+    result = _tick(mongo, sensor=published_sets_fallback_sensor)
+    assert {r.asset_selection[0].to_user_string() for r in result.run_requests} == {
+        "popular_recommendations", "hybrid_recommendations"}
+    newer = {"_id": "20261203T000002|u1|1", "user_id": "u1", "new_episode_id": "e2", "rank": 1,
+             "model_version": "20261203T000002"}
+    own_mongo.stop_service("mongodb")
+    mongo.publish(mongo.recommendations_database, "als_top_n", [newer], "20261203T000002")
+    own_mongo.up(log=lambda *_: None)
+    result = _tick(mongo, sensor=published_sets_fallback_sensor)  # the newest set waiting is a model's
+    assert "user_recommendations" in {r.asset_selection[0].to_user_string() for r in result.run_requests}
