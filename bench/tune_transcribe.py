@@ -54,6 +54,9 @@ CONFIGS = {
     "project, re-decode below 0.7": ("project", {"redecode_ratio": 0.7}),
     "project, re-decode below 0.8": ("project", {"redecode_ratio": 0.8}),
     "project, re-decode below 0.9": ("project", {"redecode_ratio": 0.9}),
+    # the beam of the project's long path, chosen on speech-tuning-accents (the accented voices lose most there)
+    "project, beam 4": ("project", {"beam_size": 4}),
+    "project, beam 5": ("project", {"beam_size": 5}),
 }
 
 
