@@ -57,9 +57,10 @@ class Settings:
     WHISPER_MODEL: str = "tiny.en"
     LANGUAGE_MODEL: str = "base"
     WHISPER_COMPUTE_TYPE: str = "int8"
-    # chosen on the tuning recording (bench/tune_transcribe.py): the fastest within 0.005 WER of plain
-    # faster-whisper's defaults; greedy is faster but lost 0.045 WER on the report recording (README)
-    WHISPER_BEAM_SIZE: int = 4  # chosen on the three tuning recordings (bench/tune_transcribe.py)
+    # chosen on the three tuning recordings (bench/tune_transcribe.py "project, beam"): beam 4 is best over
+    # them together (the accented one gains 0.022 WER on beam 3), beam 5 loses on the first; greedy is faster
+    # but lost 0.045 WER on the report recording (README)
+    WHISPER_BEAM_SIZE: int = 4
     WHISPER_BATCH_SIZE: int = 8  # 30 s pieces encoded and decoded together
     WHISPER_THREADS: int = 0  # 0 = the cores this process may use, shared by TRANSCRIPTION_RUNS runs
     TRANSCRIPTION_RUNS: int = 2  # transcription runs at a time (the run queue's limit in dagster.yaml)

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from podcast_assets.common.contracts import verdict
 from podcast_assets.recommendations.assets import (
     als_model,
     checked_model,
@@ -12,7 +13,6 @@ from podcast_assets.recommendations.assets import (
     popular_recommendations,
     user_recommendations,
 )
-from podcast_assets.common.contracts import verdict
 from podcast_assets.recommendations.contracts import published_lists
 from podcast_assets.recommendations.evaluation import beats_popularity
 from podcast_assets.recommendations.model_store import document

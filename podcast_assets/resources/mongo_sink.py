@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute
 from bson import json_util
 from deltalake import DeltaTable, write_deltalake
 from pymongo import MongoClient, ReplaceOne

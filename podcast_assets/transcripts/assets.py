@@ -25,8 +25,6 @@ from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA, outcome_row, 
 
 episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
 
-
-
 # a network blip, a server that asked us to come back: a few more tries before the episode is failed
 TRANSIENT = dg.RetryPolicy(max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTIAL)
 DOWNLOADS_AT_ONCE = 4  # a run's episodes downloaded side by side (each converted by its own ffmpeg)
@@ -69,13 +67,19 @@ def episode_keys(context: dg.AssetExecutionContext) -> list[str]:
     return keys
 
 
+def first_attempt_started(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dt.datetime:
+    """When the first attempt of ``run`` started (the run itself, unless it retries another): outcomes written
+    since then belong to this run's attempts."""
+    first = instance.get_run_record_by_id(run.root_run_id or run.run_id)
+    started = (first.start_time or first.create_timestamp.timestamp()) if first else time.time()
+    return dt.datetime.fromtimestamp(started, dt.UTC)
+
+
 def kept_outcomes(context: dg.AssetExecutionContext, delta: DeltaTables, keys: list[str]) -> dict[str, dict]:
     """The outcomes the run's episodes already have since its first attempt started: written by an earlier
     attempt of a run that was killed and retried (Dagster run retries), or by an earlier step of this run (a
     download that failed). They are kept, not redone: their metadata says so."""
-    first = context.run.root_run_id or context.run_id
-    record_ = context.instance.get_run_record_by_id(first)
-    since = dt.datetime.fromtimestamp(record_.start_time if record_ and record_.start_time else time.time(), dt.UTC)
+    since = first_attempt_started(context.instance, context.run)
     kept = {}
     for episode_id, status in outcomes_since(delta.uri("transcripts"), keys, since).items():
         failed = status.startswith("failed")

@@ -67,10 +67,10 @@ class Deadline:
                 pass
 
 
-
 def _seconds(value: float) -> str:
     """A deadline as a person reads it: 4, 1.5, 600 (what is left of one after earlier tries, 3.99999, says 4)."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
 
 def _connection_class(base, deadline: Deadline):
     def _new_conn(self):

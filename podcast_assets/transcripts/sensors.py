@@ -6,7 +6,6 @@ an episode whose audio is refused, dead or dripping reaches its outcome within t
 even while every transcription lane is busy, and the next batch's audio is ready when a lane frees.
 """
 
-import datetime as dt
 import json
 
 import dagster as dg
@@ -15,8 +14,13 @@ from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cu
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.resources.whisper import WhisperResource
-from podcast_assets.transcripts.assets import episode_audio, episode_partitions, transcripts
 from podcast_assets.runs.sensors import error_line
+from podcast_assets.transcripts.assets import (
+    episode_audio,
+    episode_partitions,
+    first_attempt_started,
+    transcripts,
+)
 from podcast_assets.transcripts.messages import (
     downloaded_groups,
     messages_by_id,
@@ -135,8 +139,8 @@ def downloaded_audio_sensor(context: dg.RunStatusSensorContext):
     keys, docs = _run_episodes(context.instance, run)
     records = context.instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
     downloaded = set()
-    for record in records:
-        mat = record.event_log_entry.asset_materialization
+    for entry in records:
+        mat = entry.event_log_entry.asset_materialization
         status = mat.metadata.get("status") if mat else None
         if mat and mat.asset_key == episode_audio.key and status is not None and status.value == "downloaded":
             downloaded.add(mat.partition)
@@ -158,9 +162,7 @@ def unfinished_episodes_sensor(context: dg.RunFailureSensorContext, delta: Delta
         context.log.info(f"run {run.run_id[:8]} failed and will be retried")
         return
     keys, docs = _run_episodes(context.instance, run)
-    first = context.instance.get_run_record_by_id(run.root_run_id or run.run_id)
-    since = dt.datetime.fromtimestamp(first.start_time or first.create_timestamp.timestamp(), dt.UTC) if first else None
-    have = outcomes_since(delta.uri("transcripts"), keys, since)
+    have = outcomes_since(delta.uri("transcripts"), keys, first_attempt_started(context.instance, run))
     attempts = int(run.tags.get("dagster/retry_number", "0")) + 1
     steps = [error_line(e.event_specific_data.error.message) for e in context.get_step_failure_events()
              if e.event_specific_data and e.event_specific_data.error]

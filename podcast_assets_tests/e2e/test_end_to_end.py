@@ -322,6 +322,17 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
         stop_process_group(proc)
 
 
+def wait_until(what: str, check, timeout: float, explain) -> float:
+    """Poll ``check`` every 2 s until it holds (the time it did); else fail with ``explain()``: what a failed
+    wait needs to say."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if check():
+            return time.time()
+        time.sleep(2)
+    raise AssertionError(f"timed out waiting for {what}; {explain()}")
+
+
 def episode_runs(home, episode_id: str) -> list:
     """The runs whose partition is ``episode_id`` or whose partition range holds it (dynamic partitions in the
     order they were added), as a user finds them in the instance by their tags."""
@@ -371,12 +382,7 @@ def test_the_daemon_alone_settles_hostile_episodes_in_time(project, tmp_path):
         return dict(zip(t["episode_id"], t["status"]))
 
     def wait(what, check, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            if check():
-                return time.time()
-            time.sleep(2)
-        raise AssertionError(f"timed out waiting for {what}; runs:\n" + runs_since(home, started))
+        return wait_until(what, check, timeout, lambda: "runs:\n" + runs_since(home, started))
 
     started = time.time()
     try:
@@ -497,13 +503,8 @@ def test_every_episode_reaches_one_outcome_through_killed_runs_a_killed_daemon_a
         return log.read_text().splitlines() if log.exists() else []
 
     def wait(what, check, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            if check():
-                return time.time()
-            time.sleep(2)
-        raise AssertionError(f"timed out waiting for {what}; outcomes {outcomes()}; faults {plan_log()}; runs:\n"
-                             + runs_since(home, started))
+        return wait_until(what, check, timeout, lambda: f"outcomes {outcomes()}; faults {plan_log()}; runs:\n"
+                          + runs_since(home, started))
 
     started = time.time()
     first = start_daemon("daemon-1")

@@ -10,8 +10,8 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
 from podcast_assets.transcripts.assets import transcripts
-from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA
 from podcast_assets.transcripts.checks import outcomes_are_complete
+from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA
 from podcast_assets_tests.helpers import resources_for
 
 

@@ -20,8 +20,8 @@ if PLAN:
     from pymongo.collection import Collection
 
     from podcast_assets.events import assets, dead_letters, exactly_once
-    from podcast_assets.transcripts import assets as transcript_assets
     from podcast_assets.resources.kafka_reader import KafkaReader, KafkaUnavailable
+    from podcast_assets.transcripts import assets as transcript_assets
 
     def hit(point: str) -> None:
         with open(PLAN + ".state", "a+") as state:
