@@ -40,6 +40,15 @@ class Settings:
     TRENDING_MAX: int = 50
     EPISODES_PER_SHOW: int = 1
     LANGUAGE_PREFIX: str = "en"
+    # RSS and Atom feeds followed beside trending: URLs (comma separated) and/or an OPML file (path or URL);
+    # both empty: the local sample index's own feeds when the Podcast Index is the local one, else none
+    FEEDS: str = ""
+    FEEDS_OPML: str = ""
+    FEED_POLL_SECONDS: int = 300  # how often the feed sensor asks each feed (a conditional GET)
+    FEED_BACKLOG: int = 1  # episodes taken from a feed's first poll; later polls take every new item
+    FEED_NEW_PER_POLL: int = 20  # at most this many new items of one feed per poll
+    FEED_MAX_BYTES: int = 20 * 1024 * 1024
+    FEED_TIMEOUT_SEC: float = 20.0  # the whole fetch of one feed: a feed that never ends is cut off here
     # Kafka topics
     TOPIC_EPISODE_METADATA: str = "episode-metadata"
     TOPIC_EPISODE_IDS: str = "episode-ids"
@@ -140,11 +149,16 @@ class Settings:
             return [h.strip().lower() for h in self.AUDIO_ALLOWED_HOSTS.split(",") if h.strip()]
         parts = urlsplit(self.podcast_index_url)
         host, port = (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
-        try:  # an address literal or localhost: no DNS lookup here (settings are read at import)
-            local = host == "localhost" or not ipaddress.ip_address(host).is_global
-        except ValueError:
-            local = False
-        return [f"{host}:{port}"] if local else []
+        return [f"{host}:{port}"] if _local_host(host) else []
+
+    @property
+    def feeds_opml(self) -> str:
+        """``FEEDS_OPML``; with neither it nor ``FEEDS`` set and the Podcast Index on this machine (the local
+        sample index), that server's OPML of its shows, so the local default follows feeds too."""
+        if self.FEEDS_OPML or self.FEEDS:
+            return self.FEEDS_OPML
+        host = (urlsplit(self.podcast_index_url).hostname or "").lower()
+        return self.podcast_index_url.rsplit("/api/", 1)[0] + "/feeds.opml" if _local_host(host) else ""
 
     @property
     def spark_conf(self) -> dict[str, str]:
@@ -153,6 +167,14 @@ class Settings:
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _local_host(host: str) -> bool:
+    """An address literal or localhost that is not public (no DNS lookup: settings are read at import)."""
+    try:
+        return host == "localhost" or not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
 
 
 def _convert(raw: str, kind: type):

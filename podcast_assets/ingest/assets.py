@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -10,12 +11,19 @@ from deltalake import write_deltalake
 
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
+from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_list, read_items
+from podcast_assets.ingest.feed_xml import FeedRefused, parse_feed
+from podcast_assets.ingest.identity import audio_key, known_ids, resolve_ids
 from podcast_assets.resources.delta import DataDir, DeltaTables
+from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.podcast_index import PodcastIndexResource
 from podcast_assets.runs.automation import NEVER_MATERIALISED, failed_and_retried
+from podcast_assets.transcripts.guarded_http import FetchError, redact
 
 PUBLISHED_TABLE = "published_episodes"
+# the trending ingest and the feed polls decide which episodes are new against one table: one at a time
+PUBLISHING_POOL = "episode_publishing"
 TRENDING_CRON = "0 */6 * * *"
 FAILED_FETCH_CRON = "*/5 * * * *"
 # trending shows every six hours, at once on a data dir where they have never been fetched, and within five
@@ -54,9 +62,22 @@ def trending_podcasts(context: dg.AssetExecutionContext, config: IngestConfig,
     return df
 
 
+def published(delta: DeltaTables) -> list[dict]:
+    """What was published so far: episode id, guid and audio key (tables older than feeds have ids only)."""
+    rows = delta.pandas(PUBLISHED_TABLE)
+    return [{"episode_id": r.get("episode_id"), "guid": r.get("guid") or "", "audio_key": r.get("audio_key") or ""}
+            for r in rows.to_dict("records")]
+
+
+def with_known_ids(delta: DeltaTables, episodes: list[dict]) -> list[dict]:
+    """``episodes`` under the ids they were first published as (same guid or audio, from a feed or trending)."""
+    return resolve_ids(episodes, known_ids(published(delta)))
+
+
 def publish_new_episodes(kafka: KafkaResource, delta: DeltaTables, episodes: list[dict]) -> list[str]:
-    """Send episodes not published before to both topics (acks=all), then record them."""
-    done = set(delta.pandas(PUBLISHED_TABLE, ["episode_id"])["episode_id"])
+    """Send episodes not published before to both topics (acks=all), then record them. ``episodes`` carry
+    their known ids already (``with_known_ids``), under the publishing pool."""
+    done = {r["episode_id"] for r in published(delta)}
     new = [e for e in episodes if e["episode_id"] not in done]
     if not new:
         return []
@@ -67,13 +88,14 @@ def publish_new_episodes(kafka: KafkaResource, delta: DeltaTables, episodes: lis
     # (the episode id) keeps that from transcribing twice
     now = dt.datetime.now(dt.UTC)
     write_deltalake(delta.uri(PUBLISHED_TABLE), pa.table({
-        "episode_id": [e["episode_id"] for e in new], "published_at": pa.array([now] * len(new), pa.timestamp("us", "UTC"))}),
-        mode="append")
+        "episode_id": [e["episode_id"] for e in new], "published_at": pa.array([now] * len(new), pa.timestamp("us", "UTC")),
+        "guid": [str(e.get("guid") or "") for e in new], "audio_key": [audio_key(e.get("audio_url") or "") for e in new]}),
+        mode="append", schema_mode="merge")
     return [e["episode_id"] for e in new]
 
 
 @dg.asset(group_name="ingest", kinds={"deltalake", "kafka"}, automation_condition=dg.AutomationCondition.eager(),
-          retry_policy=TRANSIENT)
+          retry_policy=TRANSIENT, pool=PUBLISHING_POOL)
 def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_podcasts: pd.DataFrame,
              podcast_index: PodcastIndexResource, kafka: KafkaResource, delta: DeltaTables,
              files: DataDir) -> pd.DataFrame:
@@ -84,6 +106,7 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
               "trendScore": r.trend_score, "categories": r.categories} for r in trending_podcasts.itertuples()]
     items = client.episodes_by_feed_ids([f["id"] for f in feeds], max_results=1000) if feeds else []
     chosen, skipped = select_episodes(feeds, items, config.episodes_per_show or podcast_index.episodes_per_show)
+    chosen = with_known_ids(delta, chosen)  # an episode a followed feed published first keeps that id
     for s in skipped:
         context.log.info(f"skipped show {s['title']!r}: {s['reason']}")
     export = files.folder() / "episodes.json"
@@ -109,3 +132,119 @@ def episode_catalog(context: dg.AssetExecutionContext, episodes: pd.DataFrame) -
     """The episode catalog in MongoDB ``<database>.episodes``, upserted by episode id. A document: one episode."""
     context.add_output_metadata({"dagster/row_count": len(episodes)})
     return episodes
+
+
+FEED_TABLES = {"polls": "feed_polls", "items": "feed_items", "episodes": "feed_episodes"}
+
+
+class FeedsConfig(dg.Config):
+    """Per-run override of the followed feeds: URLs (comma separated) and/or an OPML file's path or URL."""
+
+    feed_urls: list[str] = []
+    opml: str = ""
+
+
+@dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=NEVER_MATERIALISED, retry_policy=TRANSIENT)
+def feeds(context: dg.AssetExecutionContext, config: FeedsConfig, feed_list: FeedListResource,
+          feeds: FeedFetcherResource) -> pd.DataFrame:
+    """The RSS and Atom feeds followed beside trending (``FEEDS``, ``FEEDS_OPML``). A row: one feed URL.
+    Materialise it again after changing the list; the feed sensor polls what it holds."""
+    urls, opml = config.feed_urls or feed_list.urls, config.opml or feed_list.opml
+    found, problems = feed_list_from(urls, opml, feeds)
+    for p in problems:
+        context.log.warning(f"feed list: {p}")
+    df = pd.DataFrame(found, columns=["feed_url", "title"])
+    context.log.info(f"{len(df)} feeds followed ({len(problems)} entries unreadable)")
+    context.add_output_metadata({"dagster/row_count": len(df), "unreadable": len(problems),
+                                 "preview": _md(df, ["feed_url", "title"], 20)})
+    return df
+
+
+def feed_list_from(urls: list[str], opml: str, fetcher: FeedFetcherResource) -> tuple[list[dict], list[str]]:
+    found, problems = feed_list(",".join(urls))
+    if opml:
+        try:
+            body = fetcher.feed(opml).body if opml.startswith(("http://", "https://")) else Path(opml).read_bytes()
+        except (FetchError, OSError) as exc:
+            raise dg.Failure(f"cannot read the OPML feed list {redact(opml)}: {exc}", allow_retries=False) from None
+        more, bad = feed_list(body or b"")
+        found, problems = found + [f for f in more if f["feed_url"] not in {x["feed_url"] for x in found}], problems + bad
+    return found, problems
+
+
+class FeedPollConfig(dg.Config):
+    """The feeds to read now (the feed sensor names those that changed); empty: every followed feed."""
+
+    feed_urls: list[str] = []
+
+
+@dg.asset(group_name="ingest", deps=["feeds"], io_manager_key="mongo_io_manager", kinds={"kafka", "mongodb"},
+          retry_policy=TRANSIENT, pool=PUBLISHING_POOL,
+          metadata={"mongo_collection": "episodes", "mongo_keys": ["episode_id"]})
+def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, feed_list: FeedListResource,
+                  feeds: FeedFetcherResource, kafka: KafkaResource, delta: DeltaTables) -> pd.DataFrame:
+    """New episodes of the followed feeds, on ``episode-metadata`` like trending ones and upserted into the
+    Mongo catalog. A row: one episode first published by this run. A feed that cannot be read (refused XML,
+    over the byte cap, too slow, dead) is named with its reason; the other feeds go on."""
+    urls = config.feed_urls or delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
+    items = delta.pandas(FEED_TABLES["items"], ["feed_url", "item_key"])
+    seen = items.groupby("feed_url")["item_key"].agg(set).to_dict() if len(items) else {}
+    episodes, polls, keys, skipped, failed = [], [], [], [], []
+    for url in urls:
+        try:
+            answer = feeds.feed(url)
+            parsed = parse_feed(answer.body or b"", url)
+        except (FetchError, FeedRefused) as exc:
+            failed.append({"feed_url": redact(url), "reason": str(exc)})
+            context.log.warning(f"feed {redact(url)}: {exc}")
+            if isinstance(exc, FeedRefused):  # this body is judged: the sensor asks again once it changes
+                polls.append({"feed_url": url, "etag": answer.etag, "last_modified": answer.last_modified,
+                              "sha256": answer.sha256, "items": 0, "new": 0, "outcome": str(exc)})
+            continue
+        got = read_items(url, parsed, seen.get(url, set()), feed_list.backlog, feed_list.new_per_poll,
+                         feed_list.language_prefix)
+        episodes += got["episodes"]
+        skipped += got["skipped"]
+        keys += [(url, k) for k in got["keys"]]
+        polls.append({"feed_url": url, "etag": answer.etag, "last_modified": answer.last_modified,
+                      "sha256": answer.sha256, "items": len(parsed["items"]), "new": len(got["episodes"]),
+                      "outcome": "read"})
+    episodes = with_known_ids(delta, episodes)
+    new = set(publish_new_episodes(kafka, delta, episodes))
+    # seen after publishing: a run killed in between reads these items again, and publishing skips the
+    # episodes it already sent
+    record_poll(delta, polls, keys, episodes, [e for e in episodes if e["episode_id"] in new])
+    for s in skipped:
+        context.log.info(f"skipped {s['title']!r} of {redact(s['feed_url'])}: {s['reason']}")
+    context.log.info(f"{len(urls)} feeds read, {len(failed)} refused or failed; {len(new)} new episodes "
+                     f"published, {len(episodes) - len(new)} already known")
+    df = pd.DataFrame([e for e in episodes if e["episode_id"] in new], columns=EPISODE_COLUMNS)
+    context.add_output_metadata({"dagster/row_count": len(df), "feeds_read": len(polls), "feeds_failed": len(failed),
+                                 "failed_feeds": _md(failed), "skipped": len(skipped), "skipped_items": _md(skipped),
+                                 "preview": _md(df, ["episode_id", "podcast_title", "episode_title"])})
+    return df
+
+
+def record_poll(delta: DeltaTables, polls: list[dict], keys: list[tuple[str, str]], episodes: list[dict],
+                published: list[dict]) -> None:
+    """The feeds' validators, their items as seen, and the episodes first published here (``feed_episodes``
+    in Delta, beside the Mongo catalog)."""
+    now = dt.datetime.now(dt.UTC)
+    stamp = pa.timestamp("us", "UTC")
+    if published:
+        write_deltalake(delta.uri(FEED_TABLES["episodes"]), pa.Table.from_pandas(
+            pd.DataFrame(published, columns=EPISODE_COLUMNS).assign(first_seen_at=now), preserve_index=False),
+            mode="append", schema_mode="merge")
+    if polls:
+        write_deltalake(delta.uri(FEED_TABLES["polls"]), pa.Table.from_pylist(
+            [{**p, "polled_at": now} for p in polls]).cast(pa.schema([
+                ("feed_url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
+                ("sha256", pa.string()), ("items", pa.int64()), ("new", pa.int64()), ("outcome", pa.string()),
+                ("polled_at", stamp)])),
+            mode="append")
+    if keys:
+        ids = {(e["feed_url"], k): e["episode_id"] for e in episodes for k in (e.get("guid"), e.get("audio_url")) if k}
+        write_deltalake(delta.uri(FEED_TABLES["items"]), pa.table({
+            "feed_url": [u for u, _ in keys], "item_key": [k for _, k in keys],
+            "episode_id": [ids.get((u, k), "") for u, k in keys], "seen_at": pa.array([now] * len(keys), stamp)}),
+            mode="append")

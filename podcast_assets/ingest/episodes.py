@@ -88,6 +88,8 @@ def episode_record(feed: dict, item: dict) -> dict:
         "categories": str(categories),
         "transcript_url": transcript_url,
         "transcript_type": transcript_type,
+        "guid": str(item.get("guid") or ""),
+        "chapters_url": str(item.get("chaptersUrl") or ""),
     }
 
 

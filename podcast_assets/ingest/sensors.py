@@ -1,6 +1,81 @@
-"""The ingest job: trending shows and their episodes, started from the UI, the CLI or the demo."""
+"""The ingest job (trending shows and their episodes), and the feed sensor that polls the followed feeds.
+
+The feed sensor asks each feed with the validators (ETag, Last-Modified) of the copy the last
+``feed_episodes`` run read: an unchanged feed costs one 304 and no run. A changed one (or a server that
+ignores validators and sends the same bytes, compared by SHA-256) is read by a ``feed_episodes`` run of the
+changed feeds. What the sensor asked for is in its cursor, so a run still queued is not asked for again,
+and a run that failed is asked for again after ``ASK_AGAIN``.
+"""
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 
+from podcast_assets.ingest.assets import FEED_TABLES, feed_episodes
+from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.transcripts.guarded_http import FetchError, redact
+
 ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.groups("ingest"),
-                                 description="Trending shows and one episode each, to Delta, Kafka and MongoDB.")
+                                 description="Trending shows and one episode each, and the followed feeds' new "
+                                             "episodes, to Delta, Kafka and MongoDB.")
+feed_episodes_job = dg.define_asset_job("feed_episodes_job", selection=dg.AssetSelection.assets(feed_episodes),
+                                        description="The new episodes of the feeds that changed.")
+ASK_AGAIN = dt.timedelta(minutes=10)
+POLLS_AT_ONCE = 8  # feeds asked side by side: one slow feed (up to its deadline) does not hold up the rest
+
+
+def held_validators(delta: DeltaTables) -> dict[str, dict]:
+    """Per feed, the ETag, Last-Modified and SHA-256 of the copy its last run read (or judged refused)."""
+    polls = delta.pandas(FEED_TABLES["polls"], ["feed_url", "etag", "last_modified", "sha256", "polled_at"])
+    if not len(polls):
+        return {}
+    latest = polls.sort_values("polled_at", kind="stable").drop_duplicates("feed_url", keep="last")
+    return {r["feed_url"]: r for r in latest.to_dict("records")}
+
+
+def _ask(fetcher: FeedFetcherResource, url: str, held: dict | None):
+    try:
+        return fetcher.feed(url, (held or {}).get("etag") or "", (held or {}).get("last_modified") or "")
+    except FetchError as exc:
+        return exc
+
+
+def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
+    @dg.sensor(name="feed_poll_sensor", job=feed_episodes_job, minimum_interval_seconds=poll_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Polls every followed feed with a conditional GET; a run reads those that changed")
+    def _sensor(context: dg.SensorEvaluationContext, feeds: FeedFetcherResource, delta: DeltaTables):
+        urls = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
+        if not urls:
+            return dg.SkipReason("no feeds followed (the feeds asset is empty or not materialised yet)")
+        held = held_validators(delta)
+        asked = json.loads(context.cursor or "{}")
+        now = dt.datetime.now(dt.UTC)
+        with ThreadPoolExecutor(POLLS_AT_ONCE) as pool:
+            answers = list(pool.map(lambda u: _ask(feeds, u, held.get(u)), urls))
+        changed, same, failed, waiting = [], 0, 0, 0
+        for url, answer in zip(urls, answers):
+            if isinstance(answer, FetchError):
+                failed += 1
+                context.log.warning(f"feed {redact(url)}: {answer}")
+            elif answer.body is None or answer.sha256 == (held.get(url) or {}).get("sha256"):
+                same += 1
+            elif (asked.get(url, {}).get("sha256") == answer.sha256
+                  and now - dt.datetime.fromisoformat(asked[url]["at"]) < ASK_AGAIN):
+                waiting += 1
+            else:
+                changed.append(url)
+                asked[url] = {"sha256": answer.sha256, "at": now.isoformat()}
+        context.update_cursor(json.dumps({u: a for u, a in asked.items() if u in set(urls)}))
+        summary = (f"{len(urls)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
+                   f"asked for already, {failed} failed")
+        if not changed:
+            return dg.SkipReason(summary)
+        context.log.info(summary)
+        return dg.RunRequest(run_key=None, tags={"feeds": str(len(changed))},
+                             run_config={"ops": {feed_episodes.op.name: {"config": {"feed_urls": changed}}}})
+
+    return _sensor

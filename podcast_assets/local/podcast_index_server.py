@@ -2,9 +2,15 @@
 
 It checks the auth headers and the ±3 minute date window as the real service does, blocks
 generic library user agents with an HTML page, and serves the catalog's audio and transcripts.
+It also serves the catalog's shows as RSS and Atom feeds (``/feeds/<id>.xml``, ``?shape=`` another of
+``sample_feeds.SHAPES``; ``/feeds.opml`` lists them) with ETag and Last-Modified, answering 304 to a
+conditional GET of an unchanged feed; ``/track/<host>/<path>`` redirects as tracking prefixes do;
+``/hostile/<bomb|entity|huge|endless>.xml`` are feeds to refuse (``endless`` never ends).
 Tests steer it through ``POST /__control`` (JSON): ``{"faults": [{"status": 429}, ...]}`` makes the
 next API requests fail in order (``"status": "malformed"`` answers broken JSON, ``"slow": seconds``
-delays, ``"retry_after": "1"`` adds that header), ``{"reset": true}`` clears them.
+delays, ``"retry_after": "1"`` adds that header), ``{"feed_item": {...}}`` adds an item (catalog fields,
+``{BASE}`` allowed) to its ``feedId``'s feed, ``{"reset": true}`` clears faults, added items and the logs.
+``GET /__feed_requests`` lists the feed requests and their statuses.
 Run: ``python -m podcast_assets.local.podcast_index_server``.
 """
 
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import email.utils
 import hashlib
 import json
 import threading
@@ -19,6 +26,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from podcast_assets.local.sample_feeds import SHAPES, hostile_feed, render_feed, render_opml, shape_of
 
 CATALOG_DIR = Path(__file__).parent / "sample_catalog"
 REQUEST_LOG = 200
@@ -46,6 +55,19 @@ class Api:
         # what tests may ask of the server: the paths it was asked for, the last few only (never headers,
         # which carry the API key and signature)
         self.requests: collections.deque = collections.deque(maxlen=REQUEST_LOG)
+        self.feed_requests: collections.deque = collections.deque(maxlen=REQUEST_LOG)
+        self.added: list[dict] = []
+
+    def feed(self, base: str, name: str, shape: str | None) -> tuple[bytes, str] | None:
+        """A show's feed and its Last-Modified (the newest item's date), or None for an unknown show."""
+        feed = next((f for f in self.feeds if f"{f['id']}.xml" == name), None)
+        if feed is None:
+            return None
+        with self.lock:
+            items = [e for e in self.episodes + self.added if e["feedId"] == feed["id"]]
+        shape = shape if shape in SHAPES else shape_of(self.feeds, feed["id"])
+        newest = max((e["datePublished"] for e in items), default=0)
+        return render_feed(feed, items, base, shape), email.utils.formatdate(newest, usegmt=True)
 
     def check_auth(self, headers) -> str | None:
         agent = (headers.get("User-Agent") or "").lower()
@@ -104,7 +126,60 @@ def make_handler(api: Api):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:  # the client gave up (a body over its cap, say): nothing to tell it
+                    self.close_connection = True
+
+        def _feeds(self, url):
+            base = f"http://{self.headers.get('Host')}"
+            status = self._feed_answer(url, base)
+            with api.lock:
+                api.feed_requests.append({"path": url.path + (f"?{url.query}" if url.query else ""), "status": status})
+
+        def _feed_answer(self, url, base: str) -> int:
+            if url.path.startswith("/track/"):  # a tracking prefix: the real host and path follow it
+                rest = url.path.split("/", 3)[3] if url.path.count("/") >= 3 else ""
+                self._send(302, b"", "text/plain", {"Location": f"http://{rest}"})
+                return 302
+            if url.path == "/feeds.opml":
+                self._send(200, render_opml(api.feeds, base), "text/x-opml")
+                return 200
+            name = url.path.rsplit("/", 1)[-1]
+            if url.path.startswith("/hostile/"):
+                kind = name.removesuffix(".xml")
+                if kind == "endless":  # a feed that never ends: a line every half second, for two minutes
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/rss+xml")
+                    self.end_headers()
+                    try:
+                        self.wfile.write(b'<?xml version="1.0"?>\n<rss version="2.0"><channel>')
+                        for _ in range(240):
+                            self.wfile.write(b"<item><title>more</title></item>\n")
+                            self.wfile.flush()
+                            time.sleep(0.5)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return 200
+                body = hostile_feed(kind)
+                if body is None:
+                    self._send(404, b"not found", "text/plain")
+                    return 404
+                self._send(200, body, "application/rss+xml")
+                return 200
+            found = api.feed(base, name, (parse_qs(url.query).get("shape") or [None])[0])
+            if found is None:
+                self._send(404, b"<html>404 Not Found</html>", "text/html")
+                return 404
+            body, modified = found
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            if self.headers.get("If-None-Match") == etag or (
+                    not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == modified):
+                self._send(304, b"", "application/rss+xml", {"ETag": etag, "Last-Modified": modified})
+                return 304
+            self._send(200, body, "application/rss+xml", {"ETag": etag, "Last-Modified": modified})
+            return 200
 
         def do_POST(self):
             if self.path != "/__control":
@@ -114,7 +189,12 @@ def make_handler(api: Api):
                 if body.get("reset"):
                     api.faults.clear()
                     api.requests.clear()
+                    api.feed_requests.clear()
+                    api.added.clear()
                 api.faults.extend(body.get("faults", []))
+                if body.get("feed_item"):
+                    base = f"http://{self.headers.get('Host')}"
+                    api.added.append(json.loads(json.dumps(body["feed_item"]).replace("{BASE}", base)))
             self._send(200, b'{"ok": true}', "application/json")
 
         def do_HEAD(self):
@@ -125,6 +205,11 @@ def make_handler(api: Api):
             if url.path == "/__requests":
                 with api.lock:
                     return self._send(200, json.dumps(list(api.requests)).encode(), "application/json")
+            if url.path == "/__feed_requests":
+                with api.lock:
+                    return self._send(200, json.dumps(list(api.feed_requests)).encode(), "application/json")
+            if url.path.startswith(("/feeds", "/hostile/", "/track/")):
+                return self._feeds(url)
             for prefix, folder, ctype in (("/audio/", "audio", "audio/mpeg"), ("/transcripts/", "transcripts", "text/vtt")):
                 if url.path.startswith(prefix):
                     name = Path(url.path[len(prefix):]).name

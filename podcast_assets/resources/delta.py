@@ -52,8 +52,9 @@ class DeltaTables(dg.ConfigurableResource):
                 .reset_index(drop=True))
 
     def titles(self) -> dict[str, str]:
-        """Episode id to episode title, from the ``episodes`` table (empty before the first ingest)."""
-        t = self.pandas("episodes", ["episode_id", "episode_title"])
+        """Episode id to episode title, from the ``episodes`` and ``feed_episodes`` tables (empty before the
+        first ingest)."""
+        t = pd.concat([self.pandas(name, ["episode_id", "episode_title"]) for name in ("feed_episodes", "episodes")])
         return dict(zip(t["episode_id"], t["episode_title"]))
 
 

@@ -12,7 +12,7 @@ import dagster as dg
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.engines import AlsEngine, KnnEngine, SparkAlsEngine, SparkKnnEngine
-from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
 from podcast_assets.resources.io_managers import MongoIOManager, delta_io_manager
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.listeners import ListenerEventsResource
@@ -60,7 +60,11 @@ def build_resources(s: Settings) -> dict:
             trending_max=s.TRENDING_MAX, language_prefix=s.LANGUAGE_PREFIX, episodes_per_show=s.EPISODES_PER_SHOW),
         "feeds": FeedFetcherResource(max_audio_bytes=s.AUDIO_MAX_BYTES, audio_timeout_sec=s.AUDIO_TIMEOUT_SEC,
                                      max_audio_minutes=s.AUDIO_MAX_MINUTES, max_transcript_bytes=s.TRANSCRIPT_MAX_BYTES,
+                                     max_feed_bytes=s.FEED_MAX_BYTES, feed_timeout_sec=s.FEED_TIMEOUT_SEC,
                                      allowed_hosts=s.audio_allowed_hosts),
+        "feed_list": FeedListResource(urls=[u.strip() for u in s.FEEDS.split(",") if u.strip()], opml=s.feeds_opml,
+                                      backlog=s.FEED_BACKLOG, new_per_poll=s.FEED_NEW_PER_POLL,
+                                      language_prefix=s.LANGUAGE_PREFIX),
         "whisper": WhisperResource(
             model=s.WHISPER_MODEL, language_model=s.LANGUAGE_MODEL, compute_type=s.WHISPER_COMPUTE_TYPE,
             beam_size=s.WHISPER_BEAM_SIZE, batch_size=s.WHISPER_BATCH_SIZE,

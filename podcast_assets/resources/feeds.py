@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from podcast_assets.settings import DEFAULTS as D
 from podcast_assets.transcripts.fetch import download, fetch_text
-from podcast_assets.transcripts.guarded_http import FetchPolicy
+from podcast_assets.transcripts.guarded_http import FetchPolicy, NotModified, fetch
+
+
+@dataclass(frozen=True)
+class FeedAnswer:
+    """A feed's body (``None``: 304, what we hold is current), its validators and its SHA-256."""
+
+    body: bytes | None
+    etag: str = ""
+    last_modified: str = ""
+    sha256: str = ""
 
 
 class FeedFetcherResource(dg.ConfigurableResource):
@@ -20,6 +33,8 @@ class FeedFetcherResource(dg.ConfigurableResource):
     max_audio_minutes: float = D.AUDIO_MAX_MINUTES
     max_transcript_bytes: int = D.TRANSCRIPT_MAX_BYTES
     transcript_timeout_sec: float = 30.0
+    max_feed_bytes: int = D.FEED_MAX_BYTES
+    feed_timeout_sec: float = D.FEED_TIMEOUT_SEC
     allowed_hosts: list[str] = []
 
     def _policy(self, max_bytes: int, deadline_s: float, any_address: bool = False) -> FetchPolicy:
@@ -37,3 +52,27 @@ class FeedFetcherResource(dg.ConfigurableResource):
 
     def transcript_text(self, url: str) -> tuple[str | None, str]:
         return fetch_text(url, self._policy(self.max_transcript_bytes, self.transcript_timeout_sec))
+
+    def feed(self, url: str, etag: str = "", last_modified: str = "") -> FeedAnswer:
+        """GET a feed (RSS, Atom or OPML), conditional on the validators of the copy we hold. Raises the
+        fetcher's ``FetchError`` (over the byte cap, past the deadline, refused address, dead URL)."""
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
+        body, answered = io.BytesIO(), {}
+        try:
+            fetch(url, body, self._policy(self.max_feed_bytes, self.feed_timeout_sec), headers=headers,
+                  answered=answered)
+        except NotModified:
+            return FeedAnswer(None, etag, last_modified)
+        raw = body.getvalue()
+        return FeedAnswer(raw, answered.get("etag", ""), answered.get("last-modified", ""),
+                          hashlib.sha256(raw).hexdigest())
+
+
+class FeedListResource(dg.ConfigurableResource):
+    """The feeds this deployment follows beside trending, and how much of each it takes."""
+
+    urls: list[str] = []  # feed URLs (``FEEDS``)
+    opml: str = ""  # an OPML file's path or URL (``FEEDS_OPML``)
+    backlog: int = D.FEED_BACKLOG
+    new_per_poll: int = D.FEED_NEW_PER_POLL
+    language_prefix: str = D.LANGUAGE_PREFIX

@@ -36,7 +36,11 @@ from podcast_assets.transcripts.address_policy import (
 
 MAX_REDIRECTS = 5
 TRANSIENT = (429, 500, 502, 503, 504)
-__all__ = ["FetchError", "FetchPolicy", "Refused", "TransientFetchError", "fetch", "redact"]
+__all__ = ["FetchError", "FetchPolicy", "NotModified", "Refused", "TransientFetchError", "fetch", "redact"]
+
+
+class NotModified(Exception):  # an answer, not a failure
+    """The server answered 304 to a conditional GET: what we hold is current (nothing was written)."""
 
 
 class Deadline:
@@ -101,7 +105,7 @@ class DeadlineRetry(Retry):
         return None if after is None else min(after, self.deadline.left() if self.deadline else 0.0)
 
 
-def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int):
+def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int, extra: dict | None = None):
     """The response to GET ``url`` from the first checked address that answers, and its pool."""
     try:
         parts = urlsplit(url)
@@ -117,7 +121,7 @@ def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int):
     except Refused as exc:
         raise Refused(f"redirect to {redact(url)}: {exc}" if hop else str(exc)) from None
     named = f"[{host}]" if ":" in host else host
-    headers = {"Host": named if parts.port is None else f"{named}:{port}", "User-Agent": USER_AGENT}
+    headers = {**(extra or {}), "Host": named if parts.port is None else f"{named}:{port}", "User-Agent": USER_AGENT}
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     failure = None
     for address in addresses:
@@ -148,16 +152,23 @@ def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int):
     raise TransientFetchError(f"cannot reach {redact(url)}: {failure}")
 
 
-def fetch(url: str, out, policy: FetchPolicy) -> int:
-    """Write the body of ``url`` to the binary file ``out``; returns its size in bytes."""
+def fetch(url: str, out, policy: FetchPolicy, headers: dict | None = None, answered: dict | None = None) -> int:
+    """Write the body of ``url`` to the binary file ``out``; returns its size in bytes. ``headers`` are sent
+    with every hop (``If-None-Match``, say); ``answered`` receives the final answer's headers. A 304 raises
+    ``NotModified``."""
     deadline = Deadline(policy.deadline_s)
     try:
         for hop in range(MAX_REDIRECTS + 1):
-            resp, pool = _open(url, policy, deadline, hop)
+            resp, pool = _open(url, policy, deadline, hop, headers)
             try:
                 if resp.status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
                     url = urljoin(url, resp.headers["Location"])
                     continue
+                if answered is not None:
+                    answered.clear()
+                    answered.update({k.lower(): v for k, v in resp.headers.items()})
+                if resp.status == 304:
+                    raise NotModified(redact(url))
                 if resp.status in TRANSIENT:
                     raise TransientFetchError(f"{redact(url)} answered HTTP {resp.status}")
                 if resp.status >= 400:
