@@ -19,11 +19,11 @@ def test_the_graph_and_its_automation():
     assert keys == {"trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts",
                     "episode_embeddings", "episode_similarities", "user_events", "user_events_raw",
                     "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations",
-                    "popular_recommendations", "transcript_passages"}
+                    "popular_recommendations", "transcript_passages", "feeds", "feed_episodes"}
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "downloaded_audio_sensor",
                             "unfinished_episodes_sensor", "user_events_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor",
-                            "mongo_fallback_sensor", "published_sets_fallback_sensor"}
+                            "mongo_fallback_sensor", "published_sets_fallback_sensor", "feed_poll_sensor"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"daily_retrain_schedule", "listener_events_schedule"}
@@ -31,7 +31,11 @@ def test_the_graph_and_its_automation():
     graph = defs.resolve_asset_graph()
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
     assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities",
-                         "transcript_passages"}
+                         "transcript_passages", "feeds"}
+    # the trending ingest and the feed polls decide what is new against one table, one run at a time
+    from podcast_assets.ingest.assets import episodes, feed_episodes
+
+    assert episodes.op.pool == feed_episodes.op.pool == "episode_publishing"
 
 
 def test_downloads_and_transcription_queue_in_lanes_of_their_own():

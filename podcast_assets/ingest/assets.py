@@ -216,11 +216,12 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
     record_poll(delta, polls, keys, episodes, [e for e in episodes if e["episode_id"] in new])
     for s in skipped:
         context.log.info(f"skipped {s['title']!r} of {redact(s['feed_url'])}: {s['reason']}")
-    context.log.info(f"{len(urls)} feeds read, {len(failed)} refused or failed; {len(new)} new episodes "
+    read = sum(p["outcome"] == "read" for p in polls)
+    context.log.info(f"{read} of {len(urls)} feeds read, {len(failed)} refused or failed; {len(new)} new episodes "
                      f"published, {len(episodes) - len(new)} already known")
     df = pd.DataFrame([e for e in episodes if e["episode_id"] in new], columns=EPISODE_COLUMNS)
-    context.add_output_metadata({"dagster/row_count": len(df), "feeds_read": len(polls), "feeds_failed": len(failed),
-                                 "failed_feeds": _md(failed), "skipped": len(skipped), "skipped_items": _md(skipped),
+    context.add_output_metadata({"published_new": len(df), "feeds_read": read, "feeds_failed": len(failed),
+                                 "failed_feeds": dg.MetadataValue.json(failed), "skipped": len(skipped), "skipped_items": _md(skipped),
                                  "preview": _md(df, ["episode_id", "podcast_title", "episode_title"])})
     return df
 

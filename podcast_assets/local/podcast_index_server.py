@@ -4,7 +4,8 @@ It checks the auth headers and the ±3 minute date window as the real service do
 generic library user agents with an HTML page, and serves the catalog's audio and transcripts.
 It also serves the catalog's shows as RSS and Atom feeds (``/feeds/<id>.xml``, ``?shape=`` another of
 ``sample_feeds.SHAPES``; ``/feeds.opml`` lists them) with ETag and Last-Modified, answering 304 to a
-conditional GET of an unchanged feed; ``/track/<host>/<path>`` redirects as tracking prefixes do;
+conditional GET of an unchanged feed; ``/track/<host>/<path>`` redirects as tracking prefixes do; ``/audio/<any folders>/<file>`` is a catalog
+recording at another address (a re-upload, for a new feed item);
 ``/hostile/<bomb|entity|huge|endless>.xml`` are feeds to refuse (``endless`` never ends).
 Tests steer it through ``POST /__control`` (JSON): ``{"faults": [{"status": 429}, ...]}`` makes the
 next API requests fail in order (``"status": "malformed"`` answers broken JSON, ``"slow": seconds``
