@@ -13,6 +13,7 @@ import requests
 from deltalake import DeltaTable
 from pymongo import MongoClient
 
+from podcast_assets.ingest.identity import feed_episode_id
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets_tests.conftest import free_port, stack_settings
@@ -256,7 +257,7 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
     port = free_port()
     # the deployment's MongoDB timeout, not the fixture's short one (which makes a busy machine look like
     # MongoDB is down, and the pairs go to the Delta fallback instead)
-    env = {k: v for k, v in env.items() if k != "MONGO_TIMEOUT_MS"}
+    env = {**{k: v for k, v in env.items() if k != "MONGO_TIMEOUT_MS"}, "FEED_POLL_SECONDS": "15"}
     started = time.time()
     proc = subprocess.Popen([str(BIN / "dagster"), "dev", "-m", "podcast_assets.definitions", "-p", str(port)],
                             env=env, cwd=root, stdout=open(tmp_path / "dev.log", "wb"), stderr=subprocess.STDOUT,
@@ -291,25 +292,29 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
             assert "episode_metadata_sensor" in page.inner_text("body")
             browser.close()
 
-        # a new episode message leads to a transcript with nobody clicking
-        doc = {"episode_id": "99000001", "podcast_title": "Live Show", "episode_title": "Fresh from Kafka",
-               "audio_url": s.podcast_index_url.rsplit("/api/", 1)[0] + "/audio/920005-41000041.mp3",
-               "description": "", "transcript_url": "", "transcript_type": ""}
-        KafkaResource(bootstrap_servers=s.KAFKA_BOOTSTRAP_SERVERS).publish(s.TOPIC_EPISODE_METADATA, [("99000001", doc)])
-        deadline = time.monotonic() + 300  # the message reaches MongoDB neighbours within 5 minutes, all told
+        # a new item in a followed feed leads to a transcript with nobody clicking: the feed sensor's
+        # conditional GET sees the change, a feed_episodes run publishes it, the episode sensors take it on
+        base = s.podcast_index_url.rsplit("/api/", 1)[0]
+        item = {"feedId": 920005, "id": 0, "guid": "guid-live-feed-item-1", "title": "Fresh from the feed",
+                "datePublished": int(time.time()), "enclosureUrl": "{BASE}/audio/reupload/920005-41000041.mp3",
+                "enclosureType": "audio/mpeg", "enclosureLength": 120000, "episodeType": "full", "duration": 29,
+                "description": "", "link": "", "transcripts": []}
+        requests.post(f"{base}/__control", json={"feed_item": item}, timeout=5).raise_for_status()
+        new_id = feed_episode_id(item["guid"], "")
+        deadline = time.monotonic() + 330  # the item reaches MongoDB neighbours within 5.5 minutes, all told
         while time.monotonic() < deadline:
             t = DeltaTable(s.delta_path("transcripts")).to_pandas()
-            if (t["episode_id"] == "99000001").any():
+            if (t["episode_id"] == new_id).any():
                 break
             time.sleep(3)
-        row = t[t["episode_id"] == "99000001"]
+        row = t[t["episode_id"] == new_id]
         assert len(row) == 1, "runs since dagster dev started:\n" + runs_since(root / "dagster_home", started)
         assert row["status"].iloc[0] == "transcribed" and "bread" in row["transcript"].iloc[0].lower()
 
         # ... and on to its embedding and its neighbours in MongoDB, through the automation conditions
         with MongoClient(s.MONGO_URI) as client:
             while time.monotonic() < deadline:
-                pairs = list(client.podcasts.similarities.find({"new_episode_id": "99000001"}))
+                pairs = list(client.podcasts.similarities.find({"new_episode_id": new_id}))
                 if pairs:
                     break
                 time.sleep(5)
@@ -317,7 +322,7 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
         held = len(DeltaTable(fallback).to_pandas()) if DeltaTable.is_deltatable(fallback) else 0
         assert len(pairs) == 5, (f"{held} rows in the Mongo fallback table; runs since dagster dev started:\n"
                                  + runs_since(root / "dagster_home", started))
-        assert all(p["historical_episode_id"] != "99000001" for p in pairs)
+        assert all(p["historical_episode_id"] != new_id for p in pairs)
     finally:
         stop_process_group(proc)
 

@@ -1,6 +1,12 @@
 """Which feeds are followed, and which of a feed's items become episodes."""
 
-from podcast_assets.ingest.feed_items import episode_record, feed_list, language_problem, new_items, read_items
+from podcast_assets.ingest.feed_items import (
+    episode_record,
+    feed_list,
+    language_problem,
+    new_items,
+    read_items,
+)
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></head><body>
 <outline text="Tech"><outline type="rss" text="Show A" xmlUrl="http://a.org/feed.xml"/></outline>
