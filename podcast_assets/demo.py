@@ -56,7 +56,8 @@ def summary(settings: Settings) -> dict:
         df = delta.pandas(table)
         return int(len(df.query(where))) if where and len(df) else int(len(df))
 
-    out = {"trending_shows": rows("trending_podcasts"), "episodes": rows("episodes"),
+    out = {"trending_shows": rows("trending_podcasts"), "episodes": rows("episodes"), "followed_feeds": rows("feeds"),
+           "feed_episodes": rows("feed_episodes"),
            "transcripts": rows("transcripts", "status == 'transcribed'"),
            "skipped_not_english": rows("transcripts", "status == 'skipped_not_english'"),
            "vectors": rows("vectors"), "passages": rows("transcript_passages"), "raw_events": rows("user_events_raw"),

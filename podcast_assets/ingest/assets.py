@@ -138,7 +138,8 @@ FEED_TABLES = {"polls": "feed_polls", "items": "feed_items", "episodes": "feed_e
 
 
 class FeedsConfig(dg.Config):
-    """Per-run override of the followed feeds: URLs (comma separated) and/or an OPML file's path or URL."""
+    """Per-run override of the followed feeds (replacing the deployment's list): URLs and/or an OPML file's
+    path or URL."""
 
     feed_urls: list[str] = []
     opml: str = ""
@@ -149,7 +150,9 @@ def feeds(context: dg.AssetExecutionContext, config: FeedsConfig, feed_list: Fee
           feeds: FeedFetcherResource) -> pd.DataFrame:
     """The RSS and Atom feeds followed beside trending (``FEEDS``, ``FEEDS_OPML``). A row: one feed URL.
     Materialise it again after changing the list; the feed sensor polls what it holds."""
-    urls, opml = config.feed_urls or feed_list.urls, config.opml or feed_list.opml
+    # a run's own list replaces the deployment's (both its URLs and its OPML)
+    overridden = bool(config.feed_urls or config.opml)
+    urls, opml = (config.feed_urls, config.opml) if overridden else (feed_list.urls, feed_list.opml)
     found, problems = feed_list_from(urls, opml, feeds)
     for p in problems:
         context.log.warning(f"feed list: {p}")
@@ -197,9 +200,12 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
         except (FetchError, FeedRefused) as exc:
             failed.append({"feed_url": redact(url), "reason": str(exc)})
             context.log.warning(f"feed {redact(url)}: {exc}")
-            if isinstance(exc, FeedRefused):  # this body is judged: the sensor asks again once it changes
-                polls.append({"feed_url": url, "etag": answer.etag, "last_modified": answer.last_modified,
-                              "sha256": answer.sha256, "items": 0, "new": 0, "outcome": str(exc)})
+            # refused XML is judged (its validators kept: asked for again once it changes); a feed not
+            # fetched keeps none, so the sensor reads it in full next time
+            judged = isinstance(exc, FeedRefused)
+            polls.append({"feed_url": url, "etag": answer.etag if judged else "",
+                          "last_modified": answer.last_modified if judged else "",
+                          "sha256": answer.sha256 if judged else "", "items": 0, "new": 0, "outcome": str(exc)})
             continue
         got = read_items(url, parsed, seen.get(url, set()), feed_list.backlog, feed_list.new_per_poll,
                          feed_list.language_prefix)

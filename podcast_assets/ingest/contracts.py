@@ -29,3 +29,10 @@ def episode_rows(df: pd.DataFrame) -> Verdict:
     bad_urls = [f"episode {e}: {problem}" for e, url in zip(ids, df["audio_url"].fillna("").astype(str))
                 if (problem := _audio_url_problem(url))]
     return verdict(len(df), duplicated, bad_urls)
+
+
+def feeds_readable(latest_polls: list[dict], followed: list[str]) -> Verdict:
+    """Each followed feed that was polled: its latest poll read it (not refused, not failed)."""
+    polled = [p for p in latest_polls if p["feed_url"] in set(followed)]
+    failing = [f"{redact(p['feed_url'])}: {p['outcome']}" for p in polled if p["outcome"] != "read"]
+    return verdict(len(polled), failing)

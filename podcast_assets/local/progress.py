@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import dagster as dg
+import pandas as pd
 
 from podcast_assets.recommendations.sensors import latest_storage_id
 from podcast_assets.settings import Settings
@@ -62,9 +63,12 @@ class GraphWatch:
         """Each stage's line and whether it is caught up; and the expected failures, keyed by what failed."""
         from podcast_assets.resources.mongo import UNAVAILABLE
 
-        shows, eps = self.delta.pandas("trending_podcasts", ["feed_id"]), self.delta.pandas("episodes", ["episode_id"])
+        shows, feeds = self.delta.pandas("trending_podcasts", ["feed_id"]), self.delta.pandas("feeds", ["feed_url"])
+        # trending episodes and the followed feeds' own (an episode in both has one id, in both tables)
+        eps = pd.concat([self.delta.pandas(t, ["episode_id"]) for t in ("episodes", "feed_episodes")]).drop_duplicates()
         ingest_done = self.latest("episode_catalog") > self.latest("episodes") > self.latest("trending_podcasts") > 0
-        out = [Stage("ingest", f"{len(shows)} trending shows, {len(eps)} episodes (Delta, Kafka, MongoDB)", ingest_done)]
+        out = [Stage("ingest", f"{len(shows)} trending shows, {len(feeds)} followed feeds, {len(eps)} episodes "
+                               "(Delta, Kafka, MongoDB)", ingest_done)]
 
         t = self.delta.pandas("transcripts", ["episode_id", "episode_title", "status"])
         t = t[t["episode_id"].isin(set(eps["episode_id"]))]

@@ -8,6 +8,7 @@ from deltalake import DeltaTable
 from pymongo import MongoClient
 
 from podcast_assets.ingest.assets import episode_catalog, episodes, feed_episodes, feeds, trending_podcasts
+from podcast_assets.ingest.checks import followed_feeds_are_readable
 from podcast_assets.ingest.identity import feed_episode_id
 from podcast_assets.ingest.sensors import feed_poll_sensor
 from podcast_assets.resources.feeds import FeedFetcherResource
@@ -88,19 +89,27 @@ def test_hostile_feeds_are_refused_with_their_reasons_and_the_good_feed_still_co
     before = metadata_ids(settings)
     control(settings, feed_item=NEW_ITEM)
     hostile = {kind: f"{base(settings)}/hostile/{kind}.xml" for kind in ("bomb", "entity", "huge", "endless")}
+    metadata_service = "http://169.254.169.254/latest/meta-data"
+    followed = {"ops": {"feeds": {"config": {"feed_urls": [*hostile.values(), metadata_service, good]}}}}
+    assert dg.materialize([feeds], resources=resources, run_config=followed).success
     small = FeedFetcherResource(allowed_hosts=settings.audio_allowed_hosts, max_feed_bytes=1_000_000, feed_timeout_sec=3)
-    meta = poll(resources, [*hostile.values(), "http://169.254.169.254/latest/meta-data", good], feeds=small)
+    result = dg.materialize([feed_episodes, followed_feeds_are_readable], resources={**resources, "feeds": small})
+    assert result.success
+    meta = result.asset_materializations_for_node("feed_episodes")[0].metadata
     failed = json.dumps(meta["failed_feeds"].value)
     assert (meta["feeds_read"].value, meta["feeds_failed"].value, meta["published_new"].value) == (1, 5, 1)
     for reason in ("declares an entity ('e0')", "declares an external entity ('secret')",
                    "bytes, over the cap of 1000000", "took longer than the 3 s deadline", "link-local"):
         assert reason in failed, failed
-    assert metadata_ids(settings) == sorted(before + [NEW_ID])
-    polls = DeltaTable(settings.delta_path("feed_polls")).to_pandas()
-    judged = polls.set_index("feed_url")["outcome"].to_dict()
-    # refused XML is judged (asked again once it changes); a feed never fully read is not
-    assert judged[hostile["bomb"]].startswith("refused") and judged[hostile["entity"]].startswith("refused")
-    assert hostile["huge"] not in judged and hostile["endless"] not in judged and judged[good] == "read"
+    assert metadata_ids(settings) == sorted(before + [NEW_ID])  # nothing else lost, nothing twice
+    polls = DeltaTable(settings.delta_path("feed_polls")).to_pandas().drop_duplicates("feed_url", keep="last")
+    sha = polls.set_index("feed_url")["sha256"].to_dict()
+    # refused XML is judged (asked for again once it changes); a feed never fully read is read in full next time
+    assert sha[hostile["bomb"]] and sha[hostile["entity"]] and sha[good]
+    assert sha[hostile["huge"]] == sha[hostile["endless"]] == sha[metadata_service] == ""
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.description.startswith("5 of 6 followed feeds break the contract")
 
 
 def feed_requests(settings) -> list[dict]:
