@@ -4,7 +4,8 @@ The feed sensor asks each feed with the validators (ETag, Last-Modified) of the 
 ``feed_episodes`` run read: an unchanged feed costs one 304 and no run. A changed one (or a server that
 ignores validators and sends the same bytes, compared by SHA-256) is read by a ``feed_episodes`` run of the
 changed feeds. What the sensor asked for is in its cursor, so a run still queued is not asked for again,
-and a run that failed is asked for again after ``ASK_AGAIN``.
+and a run that failed is asked for again after ``ASK_AGAIN``. The sensor looks every ``TICK_SECONDS`` and
+asks each feed when it is due (every ``FEED_POLL_SECONDS``), so a feed just followed is asked at once.
 """
 
 import datetime as dt
@@ -24,6 +25,7 @@ ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.group
 feed_episodes_job = dg.define_asset_job("feed_episodes_job", selection=dg.AssetSelection.assets(feed_episodes),
                                         description="The new episodes of the feeds that changed.")
 ASK_AGAIN = dt.timedelta(minutes=10)
+TICK_SECONDS = 30
 POLLS_AT_ONCE = 8  # feeds asked side by side: one slow feed (up to its deadline) does not hold up the rest
 
 
@@ -43,33 +45,43 @@ def _ask(fetcher: FeedFetcherResource, url: str, held: dict | None):
         return exc
 
 
+def _due(entry: dict, now: dt.datetime, every: dt.timedelta) -> bool:
+    return "polled" not in entry or now - dt.datetime.fromisoformat(entry["polled"]) >= every
+
+
 def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
-    @dg.sensor(name="feed_poll_sensor", job=feed_episodes_job, minimum_interval_seconds=poll_seconds,
+    every = dt.timedelta(seconds=poll_seconds)
+
+    @dg.sensor(name="feed_poll_sensor", job=feed_episodes_job, minimum_interval_seconds=min(TICK_SECONDS, poll_seconds),
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Polls every followed feed with a conditional GET; a run reads those that changed")
     def _sensor(context: dg.SensorEvaluationContext, feeds: FeedFetcherResource, delta: DeltaTables):
-        urls = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
-        if not urls:
+        followed = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
+        if not followed:
             return dg.SkipReason("no feeds followed (the feeds asset is empty or not materialised yet)")
-        held = held_validators(delta)
         asked = json.loads(context.cursor or "{}")
         now = dt.datetime.now(dt.UTC)
+        urls = [u for u in followed if _due(asked.get(u, {}), now, every)]
+        if not urls:
+            return dg.SkipReason(f"{len(followed)} feeds followed, none due (each is asked every {poll_seconds} s)")
+        held = held_validators(delta)
         with ThreadPoolExecutor(POLLS_AT_ONCE) as pool:
             answers = list(pool.map(lambda u: _ask(feeds, u, held.get(u)), urls))
         changed, same, failed, waiting = [], 0, 0, 0
         for url, answer in zip(urls, answers):
+            entry = asked.setdefault(url, {})
+            entry["polled"] = now.isoformat()
             if isinstance(answer, FetchError):
                 failed += 1
                 context.log.warning(f"feed {redact(url)}: {answer}")
             elif answer.body is None or answer.sha256 == (held.get(url) or {}).get("sha256"):
                 same += 1
-            elif (asked.get(url, {}).get("sha256") == answer.sha256
-                  and now - dt.datetime.fromisoformat(asked[url]["at"]) < ASK_AGAIN):
+            elif entry.get("sha256") == answer.sha256 and now - dt.datetime.fromisoformat(entry["at"]) < ASK_AGAIN:
                 waiting += 1
             else:
                 changed.append(url)
-                asked[url] = {"sha256": answer.sha256, "at": now.isoformat()}
-        context.update_cursor(json.dumps({u: a for u, a in asked.items() if u in set(urls)}))
+                entry.update(sha256=answer.sha256, at=now.isoformat())
+        context.update_cursor(json.dumps({u: a for u, a in asked.items() if u in set(followed)}))
         summary = (f"{len(urls)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
                    f"asked for already, {failed} failed")
         if not changed:

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import requests
 from deltalake import DeltaTable
@@ -323,6 +324,15 @@ def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(proje
         assert len(pairs) == 5, (f"{held} rows in the Mongo fallback table; runs since dagster dev started:\n"
                                  + runs_since(root / "dagster_home", started))
         assert all(p["historical_episode_id"] != new_id for p in pairs)
+        # the feeds that did not change cost 304s and no run: one feed_episodes run in all, for the one that did
+        with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+            feed_runs = [r for r in instance.get_run_records(dg.RunsFilter(job_name="feed_episodes_job"))
+                         if r.create_timestamp.timestamp() >= started]
+        assert len(feed_runs) == 1, runs_since(root / "dagster_home", started)
+        assert feed_runs[0].dagster_run.run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [
+            f"{base}/feeds/920005.xml"]
+        answered = [r["status"] for r in requests.get(f"{base}/__feed_requests", timeout=5).json()]
+        assert answered.count(304) >= 23, answered
     finally:
         stop_process_group(proc)
 

@@ -119,7 +119,7 @@ def feed_requests(settings) -> list[dict]:
 def test_the_sensor_asks_with_validators_an_unchanged_feed_costs_a_304_and_no_run(settings):
     control(settings, reset=True)
     resources = resources_for(settings)
-    sensor = feed_poll_sensor(300)
+    sensor = feed_poll_sensor(0)  # every feed due at every tick (the schedule is tested below)
     instance = dg.DagsterInstance.ephemeral()
 
     def tick(cursor=None):
@@ -147,3 +147,26 @@ def test_the_sensor_asks_with_validators_an_unchanged_feed_costs_a_304_and_no_ru
     changed = tick(quiet.cursor)
     [request] = changed.run_requests
     assert request.run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [f"{base(settings)}/feeds/920005.xml"]
+
+
+def test_each_feed_is_asked_when_it_is_due_and_a_feed_just_followed_at_once(settings):
+    control(settings, reset=True)
+    resources = resources_for(settings)
+    good = f"{base(settings)}/feeds/920001.xml"
+    assert dg.materialize([feeds], resources=resources, run_config={
+        "ops": {"feeds": {"config": {"feed_urls": [good]}}}}).success
+    sensor = feed_poll_sensor(300)
+    assert sensor.minimum_interval_seconds == 30
+    ctx = lambda cursor=None: dg.build_sensor_context(  # noqa: E731
+        instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
+        resources={"feeds": resources["feeds"], "delta": resources["delta"]})
+    first = sensor.evaluate_tick(ctx())
+    assert len(first.run_requests) == 1
+    again = sensor.evaluate_tick(ctx(first.cursor))
+    assert "1 feeds followed, none due" in again.skip_message
+    assert [r["path"] for r in feed_requests(settings)] == ["/feeds/920001.xml"]  # asked once in two ticks
+    other = f"{base(settings)}/feeds/920002.xml"
+    assert dg.materialize([feeds], resources=resources, run_config={
+        "ops": {"feeds": {"config": {"feed_urls": [good, other]}}}}).success
+    joined = sensor.evaluate_tick(ctx(again.cursor))
+    assert joined.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [other]
