@@ -170,3 +170,22 @@ def test_each_feed_is_asked_when_it_is_due_and_a_feed_just_followed_at_once(sett
         "ops": {"feeds": {"config": {"feed_urls": [good, other]}}}}).success
     joined = sensor.evaluate_tick(ctx(again.cursor))
     assert joined.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [other]
+
+
+def test_a_feed_that_never_ends_does_not_hold_up_the_tick_or_the_other_feeds(settings, monkeypatch):
+    import podcast_assets.ingest.sensors as feed_sensors
+
+    monkeypatch.setattr(feed_sensors, "TICK_BUDGET_S", 2.0)
+    control(settings, reset=True)
+    resources = resources_for(settings)
+    good, endless = f"{base(settings)}/feeds/920001.xml", f"{base(settings)}/hostile/endless.xml"
+    assert dg.materialize([feeds], resources=resources, run_config={
+        "ops": {"feeds": {"config": {"feed_urls": [endless, good]}}}}).success
+    ctx = lambda cursor=None: dg.build_sensor_context(  # noqa: E731
+        instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
+        resources={"feeds": resources["feeds"], "delta": resources["delta"]})
+    sensor = feed_poll_sensor(300)
+    first = sensor.evaluate_tick(ctx())
+    assert first.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [good]
+    cursor = json.loads(first.cursor)
+    assert "polled" in cursor[good] and endless not in cursor  # asked again at the next tick
