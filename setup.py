@@ -8,7 +8,7 @@ setup(
     description="Trending podcasts -> transcripts -> similarities -> recommendations, as a Dagster asset graph",
     packages=find_packages(exclude=["podcast_assets_tests", "podcast_assets_tests.*"]),
     package_data={"podcast_assets": ["local/sample_catalog/*.json", "local/sample_catalog/audio/*",
-                                    "local/sample_catalog/transcripts/*"]},
+                                    "local/sample_catalog/transcripts/*", "local/sample_catalog/chapters/*"]},
     python_requires=">=3.10",
     install_requires=[
         "dagster==1.13.27",

@@ -211,7 +211,8 @@ def make_handler(api: Api):
                     return self._send(200, json.dumps(list(api.feed_requests)).encode(), "application/json")
             if url.path.startswith(("/feeds", "/hostile/", "/track/")):
                 return self._feeds(url)
-            for prefix, folder, ctype in (("/audio/", "audio", "audio/mpeg"), ("/transcripts/", "transcripts", "text/vtt")):
+            for prefix, folder, ctype in (("/audio/", "audio", "audio/mpeg"), ("/transcripts/", "transcripts", "text/vtt"),
+                                          ("/chapters/", "chapters", "application/json+chapters")):
                 if url.path.startswith(prefix):
                     name = Path(url.path[len(prefix):]).name
                     f = CATALOG_DIR / folder / name

@@ -16,6 +16,7 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.audio import to_wav16k
+from podcast_assets.transcripts.chapters import parse_chapters
 from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, redact
 from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
@@ -240,6 +241,20 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     return dg.MaterializeResult()
 
 
+def _chapters(context: dg.AssetExecutionContext, episode_id: str, ep: dict, feeds: FeedFetcherResource) -> list[dict]:
+    """The publisher's chapters (``podcast:chapters``), kept in the transcript's JSON; none is not a failure."""
+    if not ep.get("chapters_url"):
+        return []
+    text, why = feeds.transcript_text(ep["chapters_url"])  # the same guarded fetch and caps as a transcript
+    try:
+        if text is None:
+            raise ValueError(why)
+        return parse_chapters(text)
+    except ValueError as exc:
+        context.log.info(f"episode {episode_id}: chapters not used ({exc})")
+        return []
+
+
 def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: dict, wav: Path, pipeline,
                         whisper: WhisperResource, feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir,
                         kafka: KafkaResource) -> dict:
@@ -264,11 +279,12 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         reason = f"transcription failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {reason}")])
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
+    chapters = _chapters(context, episode_id, ep, feeds)
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
     out = files.folder("transcripts")
     paths = {"json": out / f"{stem}.json", "vtt": out / f"{stem}.vtt", "podcast_json": out / f"{stem}.podcast.json"}
     payload = {"episode_id": episode_id, "podcast_title": row["podcast_title"], "episode_title": row["episode_title"],
-               "model": result.model, "source": result.source, **result.as_dict()}
+               "model": result.model, "source": result.source, **result.as_dict(), "chapters": chapters}
     _write_atomically(paths["json"], json.dumps(payload, indent=1))
     _write_atomically(paths["vtt"], to_vtt(result.segments))
     _write_atomically(paths["podcast_json"], to_podcast_json(result.segments))
@@ -287,5 +303,5 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
     context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
     return {"status": "transcribed", "words": words, "source": result.source, "model": result.model,
             "language": result.language, "language_probability": result.language_probability,
-            "duration_sec": result.duration, "json": str(paths["json"]), "vtt": str(paths["vtt"]),
+            "duration_sec": result.duration, "chapters": len(chapters), "json": str(paths["json"]), "vtt": str(paths["vtt"]),
             "preview": dg.MetadataValue.md(f"> {result.text[:400]}")}

@@ -124,3 +124,17 @@ def test_rematerialising_replaces_the_row(transcribed):
     rows = DeltaTable(settings.delta_path("transcripts")).to_pandas()
     assert len(rows) == before and (rows["episode_id"] == eid).sum() == 1
     assert rows.set_index("episode_id").loc[eid, "status"] == "transcribed" and not wav.exists()
+
+
+def test_the_publishers_chapters_are_kept_in_the_transcript_json(transcribed):
+    settings, _, _, _ = transcribed
+    night_sky = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Night Sky Notes")
+    stem = _rows(settings).loc[night_sky, "file_stem"]
+    doc = json.loads((Path(settings.PODCAST_DATA_DIR) / "transcripts" / f"{stem}.json").read_text())
+    assert doc["chapters"] == [{"start": 0.0, "end": None, "title": "Meteor showers"},
+                               {"start": 11.5, "end": None, "title": "Comets"},
+                               {"start": 21.0, "end": 30.0, "title": "The planets this month"}]
+    others = _rows(settings)
+    bread = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Kitchen Table Talk")
+    assert json.loads((Path(settings.PODCAST_DATA_DIR) / "transcripts" / f"{others.loc[bread, 'file_stem']}.json")
+                      .read_text())["chapters"] == []
