@@ -145,11 +145,15 @@ class FeedsConfig(dg.Config):
     opml: str = ""
 
 
-@dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=NEVER_MATERIALISED, retry_policy=TRANSIENT)
+# the list is read at once on a new data dir and every hour after (an OPML URL may change under us)
+FEED_LIST = NEVER_MATERIALISED | dg.AutomationCondition.on_cron("0 * * * *")
+
+
+@dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=FEED_LIST, retry_policy=TRANSIENT)
 def feeds(context: dg.AssetExecutionContext, config: FeedsConfig, feed_list: FeedListResource,
           feeds: FeedFetcherResource) -> pd.DataFrame:
     """The RSS and Atom feeds followed beside trending (``FEEDS``, ``FEEDS_OPML``). A row: one feed URL.
-    Materialise it again after changing the list; the feed sensor polls what it holds."""
+    Read hourly; materialise it after changing the list to follow at once. The feed sensor polls what it holds."""
     # a run's own list replaces the deployment's (both its URLs and its OPML)
     overridden = bool(config.feed_urls or config.opml)
     urls, opml = (config.feed_urls, config.opml) if overridden else (feed_list.urls, feed_list.opml)
