@@ -11,7 +11,7 @@ from deltalake import write_deltalake
 
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
-from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_list, read_items
+from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_id, feed_list, read_items
 from podcast_assets.ingest.feed_xml import FeedRefused, parse_feed
 from podcast_assets.ingest.identity import audio_key, known_ids, resolve_ids
 from podcast_assets.resources.delta import DataDir, DeltaTables
@@ -161,9 +161,10 @@ def feeds(context: dg.AssetExecutionContext, config: FeedsConfig, feed_list: Fee
     for p in problems:
         context.log.warning(f"feed list: {p}")
     df = pd.DataFrame(found, columns=["feed_url", "title"])
+    df.insert(0, "feed_id", [feed_id(u) for u in df["feed_url"]])  # names a feed in run config and cursors
     context.log.info(f"{len(df)} feeds followed ({len(problems)} entries unreadable)")
     context.add_output_metadata({"dagster/row_count": len(df), "unreadable": len(problems),
-                                 "preview": _md(df, ["feed_url", "title"], 20)})
+                                 "preview": _md(df.assign(feed_url=df["feed_url"].map(redact)), None, 20)})
     return df
 
 
@@ -180,8 +181,10 @@ def feed_list_from(urls: list[str], opml: str, fetcher: FeedFetcherResource) -> 
 
 
 class FeedPollConfig(dg.Config):
-    """The feeds to read now (the feed sensor names those that changed); empty: every followed feed."""
+    """The feeds to read now: ``feed_ids`` of followed feeds (the feed sensor names those that changed, by id,
+    so a private feed's token stays out of run config) or any ``feed_urls``; both empty: every followed feed."""
 
+    feed_ids: list[str] = []
     feed_urls: list[str] = []
 
 
@@ -193,7 +196,8 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
     """New episodes of the followed feeds, on ``episode-metadata`` like trending ones and upserted into the
     Mongo catalog. A row: one episode first published by this run. A feed that cannot be read (refused XML,
     over the byte cap, too slow, dead) is named with its reason; the other feeds go on."""
-    urls = config.feed_urls or delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
+    followed = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
+    urls = config.feed_urls or [u for u in followed if not config.feed_ids or feed_id(u) in set(config.feed_ids)]
     items = delta.pandas(FEED_TABLES["items"], ["feed_url", "item_key"])
     seen = items.groupby("feed_url")["item_key"].agg(set).to_dict() if len(items) else {}
     episodes, polls, keys, skipped, failed = [], [], [], [], []
@@ -214,7 +218,7 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
         got = read_items(url, parsed, seen.get(url, set()), feed_list.backlog, feed_list.new_per_poll,
                          feed_list.language_prefix)
         episodes += got["episodes"]
-        skipped += got["skipped"]
+        skipped += [{**x, "feed_url": redact(x["feed_url"])} for x in got["skipped"]]
         keys += [(url, k) for k in got["keys"]]
         polls.append({"feed_url": url, "etag": answer.etag, "last_modified": answer.last_modified,
                       "sha256": answer.sha256, "items": len(parsed["items"]), "new": len(got["episodes"]),
@@ -225,7 +229,7 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
     # episodes it already sent
     record_poll(delta, polls, keys, episodes, [e for e in episodes if e["episode_id"] in new])
     for s in skipped:
-        context.log.info(f"skipped {s['title']!r} of {redact(s['feed_url'])}: {s['reason']}")
+        context.log.info(f"skipped {s['title']!r} of {s['feed_url']}: {s['reason']}")
     read = sum(p["outcome"] == "read" for p in polls)
     context.log.info(f"{read} of {len(urls)} feeds read, {len(failed)} refused or failed; {len(new)} new episodes "
                      f"published, {len(episodes) - len(new)} already known")

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import dagster as dg
 
 from podcast_assets.ingest.assets import FEED_TABLES, feed_episodes
+from podcast_assets.ingest.feed_items import feed_id
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource
 from podcast_assets.transcripts.guarded_http import FetchError, redact
@@ -62,7 +63,7 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
             return dg.SkipReason("no feeds followed (the feeds asset is empty or not materialised yet)")
         asked = json.loads(context.cursor or "{}")
         now = dt.datetime.now(dt.UTC)
-        urls = [u for u in followed if _due(asked.get(u, {}), now, every)]
+        urls = [u for u in followed if _due(asked.get(feed_id(u), {}), now, every)]
         if not urls:
             return dg.SkipReason(f"{len(followed)} feeds followed, none due (each is asked every {poll_seconds} s)")
         held = held_validators(delta)
@@ -72,7 +73,7 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
         pool.shutdown(wait=False, cancel_futures=True)  # the late ones end at their own deadline
         changed, same, failed, waiting = [], 0, 0, 0
         for url, answer in ((futures[f], f.result()) for f in futures if f in finished):
-            entry = asked.setdefault(url, {})
+            entry = asked.setdefault(feed_id(url), {})
             entry["polled"] = now.isoformat()
             if isinstance(answer, FetchError):
                 failed += 1
@@ -82,15 +83,16 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
             elif entry.get("sha256") == answer.sha256 and now - dt.datetime.fromisoformat(entry["at"]) < ASK_AGAIN:
                 waiting += 1
             else:
-                changed.append(url)
+                changed.append(feed_id(url))
                 entry.update(sha256=answer.sha256, at=now.isoformat())
-        context.update_cursor(json.dumps({u: a for u, a in asked.items() if u in set(followed)}))
+        # keyed by feed id: a private feed's URL (its token) stays out of the cursor the UI shows
+        context.update_cursor(json.dumps({k: a for k, a in asked.items() if k in {feed_id(u) for u in followed}}))
         summary = (f"{len(urls)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
                    f"asked for already, {failed} failed" + (f", {len(late)} still answering" if late else ""))
         if not changed:
             return dg.SkipReason(summary)
         context.log.info(summary)
         return dg.RunRequest(run_key=None, tags={"feeds": str(len(changed))},
-                             run_config={"ops": {feed_episodes.op.name: {"config": {"feed_urls": changed}}}})
+                             run_config={"ops": {feed_episodes.op.name: {"config": {"feed_ids": changed}}}})
 
     return _sensor

@@ -9,6 +9,7 @@ from pymongo import MongoClient
 
 from podcast_assets.ingest.assets import episode_catalog, episodes, feed_episodes, feeds, trending_podcasts
 from podcast_assets.ingest.checks import followed_feeds_are_readable
+from podcast_assets.ingest.feed_items import feed_id
 from podcast_assets.ingest.identity import feed_episode_id
 from podcast_assets.ingest.sensors import feed_poll_sensor
 from podcast_assets.resources.feeds import FeedFetcherResource
@@ -37,8 +38,8 @@ def catalog_count(settings) -> int:
         return client.podcasts.episodes.count_documents({})
 
 
-def poll(resources, urls=None, **replace):
-    config = {"ops": {"feed_episodes": {"config": {"feed_urls": urls or []}}}}
+def poll(resources, urls=None, ids=None, **replace):
+    config = {"ops": {"feed_episodes": {"config": {"feed_urls": urls or [], "feed_ids": ids or []}}}}
     result = dg.materialize([feed_episodes], resources={**resources, **replace}, run_config=config)
     assert result.success
     return result.asset_materializations_for_node("feed_episodes")[0].metadata
@@ -131,11 +132,11 @@ def test_the_sensor_asks_with_validators_an_unchanged_feed_costs_a_304_and_no_ru
     assert dg.materialize([feeds], resources=resources).success
     first = tick()  # nothing read yet: every feed is new
     [request] = first.run_requests
-    urls = request.run_config["ops"]["feed_episodes"]["config"]["feed_urls"]
-    assert len(urls) == 24
+    ids = request.run_config["ops"]["feed_episodes"]["config"]["feed_ids"]
+    assert len(ids) == 24 and all(i.startswith("feed-") for i in ids)
     asked_again = tick(first.cursor)  # the run is not asked for twice while it waits
     assert not asked_again.run_requests and "0 changed, 0 unchanged, 24 with a run asked for already" in asked_again.skip_message
-    poll(resources, urls)
+    poll(resources, ids=ids)
 
     control(settings, reset=True)  # clears the server's request log
     quiet = tick(asked_again.cursor)
@@ -146,7 +147,7 @@ def test_the_sensor_asks_with_validators_an_unchanged_feed_costs_a_304_and_no_ru
     control(settings, feed_item=NEW_ITEM)
     changed = tick(quiet.cursor)
     [request] = changed.run_requests
-    assert request.run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [f"{base(settings)}/feeds/920005.xml"]
+    assert request.run_config["ops"]["feed_episodes"]["config"]["feed_ids"] == [feed_id(f"{base(settings)}/feeds/920005.xml")]
 
 
 def test_each_feed_is_asked_when_it_is_due_and_a_feed_just_followed_at_once(settings):
@@ -169,7 +170,7 @@ def test_each_feed_is_asked_when_it_is_due_and_a_feed_just_followed_at_once(sett
     assert dg.materialize([feeds], resources=resources, run_config={
         "ops": {"feeds": {"config": {"feed_urls": [good, other]}}}}).success
     joined = sensor.evaluate_tick(ctx(again.cursor))
-    assert joined.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [other]
+    assert joined.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_ids"] == [feed_id(other)]
 
 
 def test_a_feed_that_never_ends_does_not_hold_up_the_tick_or_the_other_feeds(settings, monkeypatch):
@@ -186,6 +187,6 @@ def test_a_feed_that_never_ends_does_not_hold_up_the_tick_or_the_other_feeds(set
         resources={"feeds": resources["feeds"], "delta": resources["delta"]})
     sensor = feed_poll_sensor(300)
     first = sensor.evaluate_tick(ctx())
-    assert first.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_urls"] == [good]
+    assert first.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_ids"] == [feed_id(good)]
     cursor = json.loads(first.cursor)
-    assert "polled" in cursor[good] and endless not in cursor  # asked again at the next tick
+    assert "polled" in cursor[feed_id(good)] and feed_id(endless) not in cursor  # asked again at the next tick
