@@ -128,13 +128,17 @@ def _search(args) -> int:
     import time
 
     from podcast_assets.resources.factory import resources_outside_runs
-    from podcast_assets.search.index import best, distinct_moments, marked, matching_sentences, vectors
+    from podcast_assets.search.hybrid import moments
+    from podcast_assets.search.index import marked, matching_sentences, vectors
+    from podcast_assets.search.keyword_store import load_current
+    from podcast_assets.search.keywords import KeywordIndex
     from podcast_assets.search.passages import mmss, moment
 
-    resources = resources_outside_runs(settings_from_env(), "delta", "embedder")
+    settings = settings_from_env()
+    resources = resources_outside_runs(settings, "delta", "embedder")
     delta, embedder = resources["delta"], resources["embedder"]
     filters = [("model", "=", embedder.model_name)] + ([("episode_id", "=", args.episode)] if args.episode else [])
-    table = delta.arrow("transcript_passages", ["episode_id", "start", "end", "text", "segment_starts",
+    table = delta.arrow("transcript_passages", ["episode_id", "passage", "start", "end", "text", "segment_starts",
                                                 "segment_offsets", "embedding"], filters)
     if table is None or table.num_rows == 0:
         where = f" of episode {args.episode}" if args.episode else ""
@@ -149,14 +153,14 @@ def _search(args) -> int:
     model = embedder.embedder()
     loaded = time.perf_counter()
     query = model.embed([args.query])[0]
-    # passages overlap (search/passages.py): one hit per moment, from three times k, or all if that is short
-    matrix, plain = vectors(table["embedding"]), table.drop_columns(["embedding"])
-    for pool_size in (3 * args.k, table.num_rows):
-        [rows], [scores] = best(query, matrix, pool_size)
-        hits = distinct_moments([{**h, "score": round(float(s), 4)} for h, s in zip(plain.take(rows).to_pylist(),
-                                                                                     scores)], args.k)
-        if len(hits) >= args.k:
-            break
+    matrix, plain = vectors(table["embedding"]), table.drop_columns(["embedding"]).to_pylist()
+    # the saved keyword index while it matches the passages table's version; else BM25 over the passages read
+    keywords = None
+    if args.mode != "vector":
+        passages_table = delta.table("transcript_passages")
+        keywords = load_current(settings.data_dir / "search" / "keywords", passages_table.version(),
+                                embedder.model_name, table) or KeywordIndex.build([p["text"] for p in plain])
+    hits = moments(args.mode, args.query, query, matrix, keywords, plain, args.k)
     matches = matching_sentences(model.embed, query,
                                  [h["text"] for h in hits])
     answered = time.perf_counter()
@@ -172,7 +176,7 @@ def _search(args) -> int:
         results.append({**h, "said_at": said, "at": mmss(said), "match": match.sentence,
                         "show": str(episodes.loc[h["episode_id"], "podcast_title"]) if known else "",
                         "episode_title": str(episodes.loc[h["episode_id"], "episode_title"]) if known else ""})
-    timing = {"passages": table.num_rows, "model_load_s": round(loaded - started, 2),
+    timing = {"passages": table.num_rows, "mode": args.mode, "model_load_s": round(loaded - started, 2),
               "query_ms": round((answered - loaded) * 1000, 1)}
     if args.json:
         print(json.dumps({"query": args.query, **timing, "results": results}))
@@ -183,6 +187,8 @@ def _search(args) -> int:
     for i, r in enumerate(results, 1):
         print(f"{i:>2}. {r['score']:.3f}  {r['show']} - {r['episode_title']}  at {r['at']}  ({r['episode_id']})")
         print(f"    {marked(r['text'], r['match'], *bold)}")
+        if r["matched"]:
+            print(f"    matched: {', '.join(r['matched'])}")
     return 0
 
 
@@ -300,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
     search.add_argument("--episode", metavar="ID", help="only within this episode")
+    search.add_argument("--mode", choices=("hybrid", "vector", "keyword"), default="hybrid",
+                        help="hybrid (default): keyword (BM25) and vector rankings fused; or either alone")
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=_search)
     rec = sub.add_parser("recommend", help="a user's current recommendations from MongoDB")

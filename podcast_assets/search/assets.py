@@ -1,4 +1,4 @@
-"""Passages of every transcript, embedded for search (``podcast-assets search``)."""
+"""Passages of every transcript, embedded for search, and their keyword index (``podcast-assets search``)."""
 
 import datetime as dt
 import json
@@ -13,6 +13,8 @@ from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
 from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.runs.automation import PARENT_UPDATES
+from podcast_assets.search.keyword_store import save_version
+from podcast_assets.search.keywords import KeywordIndex
 from podcast_assets.search.passages import cut, mmss, pending
 
 PASSAGE_SCHEMA = pa.schema([
@@ -66,3 +68,25 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
         "dagster/column_schema": table_schema(PASSAGE_SCHEMA),
         "preview": dg.MetadataValue.md(markdown_preview(
             shown.assign(start=shown["start"].map(mmss), text=shown["text"].str.slice(0, 120))))})
+
+
+@dg.asset(group_name="search", deps=[transcript_passages], kinds={"python"},
+          automation_condition=PARENT_UPDATES.with_label("the passages changed since the last request"))
+def passage_keyword_index(context: dg.AssetExecutionContext, embedder: EmbedderResource, delta: DeltaTables,
+                          files: DataDir) -> dg.MaterializeResult:
+    """BM25 over every passage's words (``search/keywords.py``), for names, numbers and rare words the vectors
+    blur; hybrid search fuses it with the vector ranking. Built whole from one version of the passages table
+    and saved under ``search/keywords/v<version>``; the search reads it only while that version is current."""
+    table = delta.table("transcript_passages")
+    version = table.version() if table is not None else -1
+    rows = delta.pandas("transcript_passages", ["episode_id", "passage", "text", "model"])
+    rows = rows[rows["model"] == embedder.model_name].reset_index(drop=True)
+    started = dt.datetime.now(dt.UTC)
+    index = KeywordIndex.build(rows["text"].tolist())
+    folder = save_version(files.folder("search", "keywords"), index, pa.Table.from_pandas(rows, preserve_index=False),
+                          version, embedder.model_name)
+    seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    context.log.info(f"keyword index of {len(rows)} passages (table version {version}) built in {seconds:.1f} s")
+    return dg.MaterializeResult(metadata={
+        "passages": len(rows), "passages_version": version, "vocabulary": len(index.bm25.vocab_dict),
+        "build_seconds": round(seconds, 2), "folder": dg.MetadataValue.path(str(folder))})
