@@ -29,6 +29,7 @@ setup(
         "numpy",
         "requests>=2.31",
         "tenacity==9.2.1",
+        "bm25s==0.3.16",
         "podcastparser==0.6.11",
         "defusedxml==0.7.1",
         "listparser==0.20",
