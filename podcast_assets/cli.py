@@ -155,11 +155,12 @@ def _search(args) -> int:
     query = model.embed([args.query])[0]
     matrix, plain = vectors(table["embedding"]), table.drop_columns(["embedding"]).to_pylist()
     # the saved keyword index while it matches the passages table's version; else BM25 over the passages read
-    keywords = None
+    keywords, keyword_index = None, "none"
     if args.mode != "vector":
-        passages_table = delta.table("transcript_passages")
-        keywords = load_current(settings.data_dir / "search" / "keywords", passages_table.version(),
-                                embedder.model_name, table) or KeywordIndex.build([p["text"] for p in plain])
+        version = delta.table("transcript_passages").version()
+        keywords = load_current(settings.data_dir / "search" / "keywords", version, embedder.model_name, table)
+        keyword_index = f"saved (passages version {version})" if keywords else "built from the passages read"
+        keywords = keywords or KeywordIndex.build([p["text"] for p in plain])
     hits = moments(args.mode, args.query, query, matrix, keywords, plain, args.k)
     matches = matching_sentences(model.embed, query,
                                  [h["text"] for h in hits])
@@ -176,7 +177,7 @@ def _search(args) -> int:
         results.append({**h, "said_at": said, "at": mmss(said), "match": match.sentence,
                         "show": str(episodes.loc[h["episode_id"], "podcast_title"]) if known else "",
                         "episode_title": str(episodes.loc[h["episode_id"], "episode_title"]) if known else ""})
-    timing = {"passages": table.num_rows, "mode": args.mode, "model_load_s": round(loaded - started, 2),
+    timing = {"passages": table.num_rows, "mode": args.mode, "keyword_index": keyword_index, "model_load_s": round(loaded - started, 2),
               "query_ms": round((answered - loaded) * 1000, 1)}
     if args.json:
         print(json.dumps({"query": args.query, **timing, "results": results}))

@@ -134,3 +134,48 @@ def test_an_empty_data_dir_says_there_is_nothing_to_search_yet(settings):
     out = subprocess.run([str(BIN / "podcast-assets"), "search", "anything"], env=env_for(settings),
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 1 and out.stderr.startswith("nothing to search yet: no transcript passages")
+
+
+def test_hybrid_recalls_at_least_what_keyword_and_vector_search_each_recall_on_both_kinds_of_query(searchable):
+    """The query set of bench/search_quality.py on the real transcripts: hybrid (RRF of BM25 and vectors) finds
+    the moment of every query either alone finds, on names, numbers and rare words and on paraphrases."""
+    from podcast_assets.search.evaluation import misses, recall_table, relevant_moments
+    from podcast_assets.search.index import vectors
+    from podcast_assets.search.keywords import KeywordIndex
+
+    settings, _ = searchable
+    resources = resources_for(settings)
+    embedder = resources["embedder"]
+    table = DeltaTable(settings.delta_path("transcript_passages")).to_pyarrow_table(
+        ["episode_id", "passage", "start", "end", "text", "embedding"])
+    passages, matrix = table.drop_columns(["embedding"]).to_pylist(), vectors(table["embedding"])
+    t = DeltaTable(settings.delta_path("transcripts")).to_pandas().query("status == 'transcribed'")
+    episodes = {r.podcast_title: (r.episode_id, json.loads((settings.data_dir / "transcripts" / f"{r.file_stem}.json")
+                                                           .read_text())["segments"]) for r in t.itertuples()}
+    queries = relevant_moments(json.loads((Path(__file__).parents[2] / "bench" / "data" / "search-queries.json")
+                                          .read_text())["queries"], episodes)
+    embedded = embedder.embedder().embed([q["query"] for q in queries])
+    keywords = KeywordIndex.build([p["text"] for p in passages])
+    recall = recall_table(queries, embedded, matrix, keywords, passages, 3)
+    for kind in ("exact", "paraphrase"):
+        for alone in ("keyword", "vector"):
+            assert recall["hybrid"][kind][0] >= recall[alone][kind][0], (
+                kind, alone, recall, misses(queries, embedded, matrix, keywords, passages, "hybrid"))
+    # the point of it: keywords find the exact words the vectors blur, vectors the paraphrases keywords miss
+    assert recall["keyword"]["exact"][0] > recall["vector"]["exact"][0], recall
+    assert recall["vector"]["paraphrase"][0] > recall["keyword"]["paraphrase"][0], recall
+
+
+def test_the_keyword_index_asset_is_what_search_reads_while_the_passages_are_unchanged(searchable, tmp_path):
+    from podcast_assets.search.assets import passage_keyword_index
+
+    settings, _ = searchable
+    result = dg.materialize([passage_keyword_index], resources=resources_for(settings))
+    meta = result.asset_materializations_for_node("passage_keyword_index")[0].metadata
+    passages = DeltaTable(settings.delta_path("transcript_passages"))
+    assert meta["passages"].value == len(passages.to_pandas()) and meta["passages_version"].value == passages.version()
+    found = search(settings, "Rigel", "--mode", "keyword", "-k", "3")
+    assert found["keyword_index"] == f"saved (passages version {passages.version()})"
+    top = found["results"][0]
+    assert top["episode_id"] == long_episode("The Long Night") and top["matched"] == ["rigel"], found["results"]
+    assert all(r["matched"] for r in found["results"])  # keyword hits hold a query word, and say which
