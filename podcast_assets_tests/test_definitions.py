@@ -19,7 +19,7 @@ def test_the_graph_and_its_automation():
     assert keys == {"trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts",
                     "episode_embeddings", "episode_similarities", "user_events", "user_events_raw",
                     "daily_engagement", "als_model", "user_recommendations", "hybrid_recommendations",
-                    "popular_recommendations", "transcript_passages", "feeds", "feed_episodes"}
+                    "popular_recommendations", "transcript_passages", "feeds", "feed_episodes", "passage_keyword_index"}
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {"automation_sensor", "run_failure_sensor", "episode_metadata_sensor", "downloaded_audio_sensor",
                             "unfinished_episodes_sensor", "user_events_sensor", "daily_engagement_sensor", "retrain_on_engagement_sensor",
@@ -31,7 +31,7 @@ def test_the_graph_and_its_automation():
     graph = defs.resolve_asset_graph()
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
     assert automated >= {"trending_podcasts", "episodes", "episode_catalog", "episode_embeddings", "episode_similarities",
-                         "transcript_passages", "feeds"}
+                         "transcript_passages", "feeds", "passage_keyword_index"}
     # the trending ingest and the feed polls decide what is new against one table, one run at a time
     from podcast_assets.ingest.assets import episodes, feed_episodes
 

@@ -113,7 +113,7 @@ def test_importing_the_definitions_does_nothing(tmp_path, with_home):
         os.chmod(cwd, 0o755)
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.splitlines()[-1])
-    assert report["environ_unchanged"] and report["assets"] == 17
+    assert report["environ_unchanged"] and report["assets"] == 18
     assert report["children"] == 0 and report["threads"] == 1
     assert snapshot(cwd) == before_cwd and not (cwd / "data").exists()
     assert snapshot(home) == before_home

@@ -42,12 +42,14 @@ def _messages(config: EpisodeConfig) -> dict[str, dict]:
 
 
 def _episode(delta: DeltaTables, mongo: MongoResource, episode_id: str, messages: dict[str, dict]) -> dict:
-    """The message the sensor passed, else the Delta ``episodes`` table, else the Mongo catalog."""
+    """The message the sensor passed, else the Delta ``episodes`` (trending) or ``feed_episodes`` table, else the
+    Mongo catalog."""
     if episode_id in messages:
         return messages[episode_id]
-    rows = delta.arrow("episodes", filters=[("episode_id", "=", episode_id)])
-    if rows is not None and rows.num_rows:
-        return rows.to_pylist()[-1]
+    for table in ("episodes", "feed_episodes"):
+        rows = delta.arrow(table, filters=[("episode_id", "=", episode_id)])
+        if rows is not None and rows.num_rows:
+            return rows.to_pylist()[-1]
     try:
         docs = mongo.find(mongo.database, "episodes", {"episode_id": episode_id}, limit=1)
     except UNAVAILABLE:
