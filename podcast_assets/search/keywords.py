@@ -28,10 +28,17 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | {w: str(20 + 10 * i) 
 
 
 def words(text: str) -> list[str]:
-    """The keyword tokens of ``text``, in order (repeats kept)."""
-    out = []
+    """The keyword tokens of ``text``, in order (repeats kept). "twenty-nine" and "twenty nine" are "29"."""
+    out: list[str] = []
+    tens = False  # the last token was a tens word ("twenty"): a unit word after it joins it
     for w in WORD.findall((text or "").lower()):
-        w = NUMBER_WORDS.get(w, w)
+        n = NUMBER_WORDS.get(w)
+        if tens and w in _UNITS[1:10]:
+            out[-1] = str(int(out[-1]) + int(n))
+            tens = False
+            continue
+        tens = w in _TENS
+        w = n or w
         if w not in STOP:
             out.append(w)
     return out

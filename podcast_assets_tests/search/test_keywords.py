@@ -15,6 +15,7 @@ def test_words_are_lower_case_without_stop_words_and_number_words_read_as_digits
     assert words("The station circles the planet every NINETY minutes") == ["station", "circles", "planet", "every",
                                                                             "90", "minutes"]
     assert words("game 7, game seven") == ["game", "7", "game", "7"]
+    assert words("twenty-nine years, twenty nine, twenty") == ["29", "years", "29", "20"]
     assert matched_words("sixteen sunrises on the station", TEXTS[1]) == ["16", "sunrises", "station"]
 
 

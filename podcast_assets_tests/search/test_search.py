@@ -137,8 +137,8 @@ def test_an_empty_data_dir_says_there_is_nothing_to_search_yet(settings):
 
 
 def test_hybrid_recalls_at_least_what_keyword_and_vector_search_each_recall_on_both_kinds_of_query(searchable):
-    """The query set of bench/search_quality.py on the real transcripts: hybrid (RRF of BM25 and vectors) finds
-    the moment of every query either alone finds, on names, numbers and rare words and on paraphrases."""
+    """The query set of bench/search_quality.py on the real transcripts: at 3, hybrid (RRF of BM25 and vectors)
+    recalls at least what either alone recalls, on names, numbers and rare words and on paraphrases."""
     from podcast_assets.search.evaluation import misses, recall_table, relevant_moments
     from podcast_assets.search.index import vectors
     from podcast_assets.search.keywords import KeywordIndex
@@ -161,9 +161,12 @@ def test_hybrid_recalls_at_least_what_keyword_and_vector_search_each_recall_on_b
         for alone in ("keyword", "vector"):
             assert recall["hybrid"][kind][0] >= recall[alone][kind][0], (
                 kind, alone, recall, misses(queries, embedded, matrix, keywords, passages, "hybrid"))
-    # the point of it: keywords find the exact words the vectors blur, vectors the paraphrases keywords miss
-    assert recall["keyword"]["exact"][0] > recall["vector"]["exact"][0], recall
-    assert recall["vector"]["paraphrase"][0] > recall["keyword"]["paraphrase"][0], recall
+    # the sample catalog is small (about 50 passages): at 3 the vectors alone find every moment. At 1 the kinds
+    # part: keywords put the exact words first that the vectors blur, vectors the paraphrases keywords miss
+    first = recall_table(queries, embedded, matrix, keywords, passages, 1)
+    assert first["keyword"]["exact"][0] > first["vector"]["exact"][0], first
+    assert first["vector"]["paraphrase"][0] > first["keyword"]["paraphrase"][0], first
+    assert first["hybrid"]["exact"][0] > first["vector"]["exact"][0], first
 
 
 def test_the_keyword_index_asset_is_what_search_reads_while_the_passages_are_unchanged(searchable, tmp_path):
