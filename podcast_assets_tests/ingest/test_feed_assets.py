@@ -1,8 +1,10 @@
 """Feeds beside trending, against the local feed server, the real broker, Delta and the Mongo wire server."""
 
 import json
+import uuid
 
 import dagster as dg
+import pytest
 import requests
 from deltalake import DeltaTable
 from pymongo import MongoClient
@@ -22,6 +24,13 @@ NEW_ITEM = {"feedId": 920005, "id": 0, "guid": "guid-fresh-bread-2026", "title":
 NEW_ID = feed_episode_id(NEW_ITEM["guid"], "")
 
 
+@pytest.fixture
+def settings(settings):
+    """The session's services with a Mongo database of the test's own: the feed episodes these tests add
+    to the catalog must not reach the listener generator of other tests, which reads the whole catalog."""
+    return settings.replace(MONGO_DB=f"feeds_{uuid.uuid4().hex[:8]}")
+
+
 def base(settings) -> str:
     return settings.podcast_index_url.rsplit("/api/", 1)[0]
 
@@ -35,7 +44,7 @@ def metadata_ids(settings) -> list[str]:
 
 def catalog_count(settings) -> int:
     with MongoClient(settings.MONGO_URI) as client:
-        return client.podcasts.episodes.count_documents({})
+        return client[settings.MONGO_DB].episodes.count_documents({})
 
 
 def poll(resources, urls=None, ids=None, **replace):
