@@ -147,7 +147,7 @@ def test_hybrid_recalls_at_least_what_keyword_and_vector_search_each_recall_on_b
     resources = resources_for(settings)
     embedder = resources["embedder"]
     table = DeltaTable(settings.delta_path("transcript_passages")).to_pyarrow_table(
-        ["episode_id", "passage", "start", "end", "text", "embedding"])
+        columns=["episode_id", "passage", "start", "end", "text", "embedding"])
     passages, matrix = table.drop_columns(["embedding"]).to_pylist(), vectors(table["embedding"])
     t = DeltaTable(settings.delta_path("transcripts")).to_pandas().query("status == 'transcribed'")
     episodes = {r.podcast_title: (r.episode_id, json.loads((settings.data_dir / "transcripts" / f"{r.file_stem}.json")
