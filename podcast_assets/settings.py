@@ -117,6 +117,10 @@ class Settings:
     FRESHNESS_SIMILARITIES_MINUTES: float = 1560.0
     FRESHNESS_ENGAGEMENT_MINUTES: float = 1560.0
     FRESHNESS_RECOMMENDATIONS_MINUTES: float = 1560.0
+    # podcast-assets serve: loopback unless told otherwise (the API has no authentication of its own)
+    SERVE_HOST: str = "127.0.0.1"
+    SERVE_PORT: int = 8300
+    SERVE_REFRESH_SECONDS: float = 5.0  # how often the API looks for a new version of the passages table
     # Spark
     SPARK_MASTER: str = "local[*]"
     SPARK_CONF: str = ""  # "key=value,key=value"

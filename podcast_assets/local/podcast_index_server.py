@@ -22,6 +22,7 @@ import collections
 import email.utils
 import hashlib
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,6 +133,21 @@ def make_handler(api: Api):
                 except OSError:  # the client gave up (a body over its cap, say): nothing to tell it
                     self.close_connection = True
 
+        def _file(self, body: bytes, ctype: str) -> None:
+            """The whole file, or the byte range asked for, as podcast hosts answer (a player seeks with them)."""
+            asked = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", "").strip())
+            if not asked or not body or asked.group(1) == asked.group(2) == "":
+                return self._send(200, body, ctype, {"Accept-Ranges": "bytes"})
+            first, last = asked.groups()
+            if first == "":  # the last N bytes
+                first, last = max(len(body) - int(last), 0), len(body) - 1
+            else:
+                first, last = int(first), min(int(last) if last else len(body) - 1, len(body) - 1)
+            if first >= len(body) or first > last:
+                return self._send(416, b"", ctype, {"Content-Range": f"bytes */{len(body)}"})
+            return self._send(206, body[first:last + 1], ctype,
+                              {"Accept-Ranges": "bytes", "Content-Range": f"bytes {first}-{last}/{len(body)}"})
+
         def _feeds(self, url):
             base = f"http://{self.headers.get('Host')}"
             status = self._feed_answer(url, base)
@@ -218,7 +234,7 @@ def make_handler(api: Api):
                     f = CATALOG_DIR / folder / name
                     if not name or not f.is_file():
                         return self._send(404, b"<html>404 Not Found</html>", "text/html")
-                    return self._send(200, f.read_bytes(), ctype)
+                    return self._file(f.read_bytes(), ctype)
             if not url.path.startswith(API_PREFIX):
                 return self._send(404, b"not found", "text/plain")
             path = url.path[len(API_PREFIX):]

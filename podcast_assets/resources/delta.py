@@ -57,6 +57,13 @@ class DeltaTables(dg.ConfigurableResource):
         t = pd.concat([self.pandas(name, ["episode_id", "episode_title"]) for name in ("feed_episodes", "episodes")])
         return dict(zip(t["episode_id"], t["episode_title"]))
 
+    def shows(self) -> dict[str, tuple[str, str]]:
+        """Episode id to (show, episode title), from the transcripts status table, which keeps every episode
+        transcribed (``episodes`` holds the current trending ones only)."""
+        t = self.pandas("transcripts", ["episode_id", "podcast_title", "episode_title"]).drop_duplicates(
+            "episode_id", keep="last")
+        return {e: (str(p), str(t_)) for e, p, t_ in zip(t["episode_id"], t["podcast_title"], t["episode_title"])}
+
 
 class DataDir(dg.ConfigurableResource):
     """Files the assets write outside Delta: audio, transcript files, model versions, exports."""

@@ -1,0 +1,78 @@
+"""A search's answer, from passages held in memory: the hits with their show, episode, moment and matched
+words. Pure: ``podcast-assets search`` holds one read of the table for one query, ``podcast-assets serve``
+holds the newest version for every query (``serve/holder.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyarrow as pa
+
+from podcast_assets.search.hybrid import moments
+from podcast_assets.search.index import matching_sentences, vectors
+from podcast_assets.search.keywords import KeywordIndex
+from podcast_assets.search.passages import mmss, moment
+
+COLUMNS = ["episode_id", "passage", "start", "end", "text", "segment_starts", "segment_offsets", "embedding"]
+
+
+@dataclass(frozen=True)
+class Held:
+    """One version of the passages table (``COLUMNS``), ready to search."""
+
+    model: str
+    version: int
+    rows: list[dict]  # the passages without their embeddings, in the matrix's order
+    matrix: np.ndarray
+    keywords: KeywordIndex | None
+    keyword_index: str  # where the keyword index came from, to show
+    shows: dict[str, tuple[str, str]]  # episode id -> (show, episode title)
+
+    @property
+    def episodes(self) -> set[str]:
+        return {r["episode_id"] for r in self.rows}
+
+
+def hold(table: pa.Table, version: int, model: str, saved: KeywordIndex | None,
+         shows: dict[str, tuple[str, str]], keywords: bool = True) -> Held:
+    """``saved``: the keyword index saved for this version (``keyword_store.load_current``); without it BM25 is
+    built over the passages read (unless ``keywords`` is False: a vector-only search needs none)."""
+    rows = table.drop_columns(["embedding"]).to_pylist()
+    if saved is not None:
+        index, how = saved, f"saved (passages version {version})"
+    elif keywords:
+        index, how = KeywordIndex.build([r["text"] for r in rows]), "built from the passages read"
+    else:
+        index, how = None, "none"
+    return Held(model, version, rows, vectors(table["embedding"]), index, how, shows)
+
+
+def within(held: Held, episode_id: str) -> Held:
+    """Only ``episode_id``'s passages (its own small keyword index)."""
+    at = [i for i, r in enumerate(held.rows) if r["episode_id"] == episode_id]
+    rows = [held.rows[i] for i in at]
+    index = KeywordIndex.build([r["text"] for r in rows]) if held.keywords is not None else None
+    return replace(held, rows=rows, matrix=held.matrix[at], keywords=index, keyword_index="built for the episode")
+
+
+def search(held: Held, embed, query: str, mode: str, k: int) -> list[dict]:
+    """The best ``k`` moments for ``query`` (``embed``: texts to unit vectors), best first. Each hit: the
+    passage's fields, ``score``, ``matched`` words, the best-matching sentence (``match``), when it is said
+    (``said_at``, ``at``) and the episode's ``show`` and ``episode_title``."""
+    if not held.rows:
+        return []
+    vector = embed([query])[0]
+    hits = moments(mode, query, vector, held.matrix, held.keywords, held.rows, k)
+    matches = matching_sentences(embed, vector, [h["text"] for h in hits])
+    out = []
+    for h, match in zip(hits, matches):
+        h = dict(h)
+        # the moment: where the best-matching sentence's segment starts (the passage's start if unknown)
+        said = moment(h["text"], h.pop("segment_starts") or [], h.pop("segment_offsets") or [], match.sentence)
+        said = h["start"] if said is None else said
+        show, title = held.shows.get(h["episode_id"], ("", ""))
+        out.append({**h, "said_at": said, "at": mmss(said), "match": match.sentence, "show": show,
+                    "episode_title": title})
+    return out
