@@ -4,6 +4,7 @@ end of the package."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ import pytest
 from podcast_assets_tests.conftest import stack_settings
 
 BIN = Path(sys.executable).parent
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture(scope="package")
@@ -45,3 +47,10 @@ def demo(env, cwd) -> tuple[dict, str]:
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout + out.stderr
 
 
+def screenshot(page, tmp_path, name: str) -> None:
+    """The page as ``name``, copied into ``docs/`` when ``UPDATE_DOCS_SCREENSHOT`` is set."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+        shutil.copy(shot, DOCS / name)

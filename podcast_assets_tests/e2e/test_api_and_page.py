@@ -16,7 +16,7 @@ from podcast_assets.local.stack import Stack
 from podcast_assets.resources.mongo_sink import current_version
 from podcast_assets.similarities.neighbours import merge_directions
 from podcast_assets_tests.conftest import free_port
-from podcast_assets_tests.e2e.conftest import BIN
+from podcast_assets_tests.e2e.conftest import BIN, screenshot
 from podcast_assets_tests.helpers import catalog, stop_process_group
 
 PARAPHRASE = "how do I get roast potatoes crunchy rather than soft"  # the Sunday Long Table's question
@@ -198,6 +198,6 @@ def test_the_page_plays_a_clicked_hit_from_its_moment_and_shows_its_neighbours(a
         assert float(now.get_attribute("data-start")) <= t < float(now.get_attribute("data-end")) + 0.5
         page.locator(".neighbour").nth(4).wait_for(timeout=10_000)
         assert page.locator(".neighbour").count() == 5
-        page.screenshot(path=str(tmp_path / "search-page.png"))
+        screenshot(page, tmp_path, "search-page.png")
         browser.close()
     assert not errors, errors

@@ -17,13 +17,12 @@ from podcast_assets.ingest.identity import feed_episode_id
 from podcast_assets.local.stack import Stack
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets_tests.conftest import free_port
-from podcast_assets_tests.e2e.conftest import BIN, demo
+from podcast_assets_tests.e2e.conftest import BIN, demo, screenshot
 from podcast_assets_tests.helpers import contract_results, freshness_states, stop_process_group
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",
           "user_recommendations", "hybrid_recommendations", "popular_recommendations", "transcript_passages"]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def keys_unique(s) -> dict[str, bool]:
@@ -210,15 +209,6 @@ def runs_since(home, since: float) -> str:
     return "\n".join(f"{r.create_timestamp:%H:%M:%S} {r.dagster_run.status.value:<9} {r.dagster_run.job_name} "
                      f"{sorted(k.to_user_string() for k in r.dagster_run.asset_selection or [])} "
                      f"{r.dagster_run.tags.get('dagster/partition', '')}" for r in sorted(records, key=lambda r: r.create_timestamp))
-
-
-def screenshot(page, tmp_path, name: str) -> None:
-    """The page as ``name``, copied into ``docs/`` when ``UPDATE_DOCS_SCREENSHOT`` is set."""
-    shot = tmp_path / name
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 20_000
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
-        shutil.copy(shot, DOCS / name)
 
 
 def test_dagster_dev_shows_the_graph_and_a_new_episode_flows_to_neighbours(project, tmp_path):
