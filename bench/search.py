@@ -10,12 +10,21 @@ For each size:
 - a batch of queries, top 10 each: the local kernel in this process, and the same search through the Spark KNN
   engine (``KNN_ENGINE=spark``: Spark reads the table's Parquet files itself, each task scores against the
   broadcast queries, the tasks' top 10 are merged). The Spark session is started and warmed before timing.
-Run: ``.venv/bin/python bench/search.py [--sizes 100000,1000000] [--queries 50] [--batch 1000]``.
+- served (``--cases served``): ``podcast-assets serve`` over a passages table of that size with texts (three
+  sentences each, drawn from the sample catalog's scripts: real English, tokenised as transcripts are) and its
+  saved keyword index, as the graph leaves them: the time until it answers, its resident memory, and each query's time
+  through HTTP (a kept-alive connection, the real MiniLM embedding the query and the hits' sentences), by mode.
+  Queries are two to four of the scripts' words, at random; median and 95th percentile after 3 unmeasured ones.
+Run: ``.venv/bin/python bench/search.py [--sizes 100000,1000000] [--queries 50] [--batch 1000]
+[--cases kernel,served]``.
 """
 
 import argparse
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +35,8 @@ from deltalake import DeltaTable, write_deltalake
 
 from podcast_assets.resources.factory import build_resources
 from podcast_assets.search.index import best, vectors
+from podcast_assets.search.keyword_store import save_version
+from podcast_assets.search.keywords import KeywordIndex
 from podcast_assets.settings import settings_from_env
 
 DIM, K = 384, 10
@@ -59,13 +70,109 @@ def ms(seconds: list[float]) -> str:
     return f"median {statistics.median(s) * 1000:.1f} ms, p95 {s[int(0.95 * (len(s) - 1))] * 1000:.1f} ms"
 
 
+SENTENCES_PER_PASSAGE = 3
+
+
+def catalog_sentences() -> list[str]:
+    """The sample catalog's scripts (what its episodes say), as sentences: real English, so the texts tokenise
+    as transcripts do."""
+    import json
+
+    from podcast_assets.search.index import sentences
+
+    catalog = json.loads((Path(__file__).resolve().parents[1] / "podcast_assets" / "local" / "sample_catalog"
+                          / "catalog.json").read_text())
+    return [x for e in catalog["episodes"] if e.get("audio_language", "en") == "en"
+            for x in sentences(" ".join(e.get("script") or []) if isinstance(e.get("script"), list)
+                               else str(e.get("script") or ""))]
+
+
+def write_served_table(data_dir: Path, passages: np.ndarray, said: list[str], rng) -> None:
+    """The passages table as ``transcript_passages`` writes it (20 passages an episode, 30 s apart; each
+    passage three of ``said``'s sentences), and its keyword index saved as ``passage_keyword_index`` saves it."""
+    n = len(passages)
+    pick = rng.integers(0, len(said), (n, SENTENCES_PER_PASSAGE))
+    texts = [" ".join(said[i] for i in row) for row in pick]
+    number = np.arange(n) % 20
+    embedding = pa.FixedSizeListArray.from_arrays(pa.array(passages.ravel()), DIM).cast(pa.list_(pa.float32()))
+    table = pa.table({
+        "episode_id": pa.array([f"e{i // 20}" for i in range(n)]), "passage": pa.array(number, pa.int32()),
+        "model": pa.array(["all-MiniLM-L6-v2"] * n), "start": pa.array(number * 30.0), "end": pa.array(number * 30.0 + 45),
+        "text": pa.array(texts), "segment_starts": pa.array([[float(x * 30)] for x in number], pa.list_(pa.float64())),
+        "segment_offsets": pa.array([[0]] * n, pa.list_(pa.int32())), "embedding": embedding})
+    uri = str(data_dir / "delta" / "transcript_passages")
+    write_deltalake(uri, table, mode="overwrite")
+    save_version(data_dir / "search" / "keywords", KeywordIndex.build(texts), table.select(["episode_id", "passage"]),
+                 DeltaTable(uri).version(), "all-MiniLM-L6-v2")
+
+
+def served_case(n: int, tmp: Path, rng, queries: int) -> None:
+    import requests
+
+    from podcast_assets.search.keywords import words
+    from podcast_assets_tests.conftest import free_port
+
+    data_dir, said = tmp / f"served-{n}", catalog_sentences()
+    t0 = time.perf_counter()
+    write_served_table(data_dir, unit(n, rng), said, rng)
+    print(f"\n{n:,} passages served: table and keyword index written in {time.perf_counter() - t0:.0f} s")
+    port = free_port()
+    env = {**os.environ, "PODCAST_DATA_DIR": str(data_dir), "SERVE_PORT": str(port), "MONGO_URI": "mongodb://127.0.0.1:9",
+           "DAGSTER_HOME": str(tmp / "dagster_home")}
+    log = open(tmp / f"serve-{n}.log", "wb")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "podcast-assets"), "serve", "--log-level", "warning"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base, started = f"http://127.0.0.1:{port}", time.perf_counter()
+    try:
+        with requests.Session() as http:
+            while True:
+                try:
+                    health = http.get(f"{base}/health", timeout=2).json()
+                    break
+                except requests.RequestException:
+                    assert proc.poll() is None, (tmp / f"serve-{n}.log").read_text()[-2000:]
+                    time.sleep(0.5)
+            rss = int(next(line for line in open(f"/proc/{proc.pid}/status") if line.startswith("VmRSS")).split()[1])
+            print(f"  ready in {time.perf_counter() - started:.1f} s (model load, {health['passages']:,} passages held, "
+                  f"keyword index {health['keyword_index']}); resident memory {rss / 2**20:.2f} GiB")
+            vocabulary = sorted({w for x in said for w in words(x) if not w.isdigit()})
+            asks = [" ".join(rng.choice(vocabulary, rng.integers(2, 5))) for _ in range(queries + 3)]
+            for mode in ("hybrid", "vector", "keyword"):
+                took, inside, parts = [], [], []
+                for i, q in enumerate(asks):
+                    t0 = time.perf_counter()
+                    r = http.get(f"{base}/search", params={"q": q, "k": 10, "mode": mode}, timeout=120)
+                    if i >= 3:
+                        took.append(time.perf_counter() - t0)
+                        inside.append(r.json()["query_ms"] / 1000)
+                        parts.append(r.json()["timing"])
+                    assert r.ok and r.json()["results"], r.text[:300]
+                split = ", ".join(f"{name[:-3].replace('_', ' ')} {statistics.median(p[name] for p in parts):.1f}"
+                                  for name in ("embed_query_ms", "rank_ms", "sentences_ms"))
+                print(f"  /search mode={mode}, top 10: through HTTP {ms(took)}; the search itself {ms(inside)} "
+                      f"(medians, ms: {split})")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--cases", default="kernel,served", help="kernel (the in-process cases), served, or both")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
+    cases = set(args.cases.split(","))
+    if "kernel" not in cases:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
+        try:
+            for n in (int(x) for x in args.sizes.split(",")):
+                served_case(n, tmp, rng, args.queries)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     spark_knn = build_resources(settings_from_env(KNN_ENGINE="spark"))["knn"]
     local_knn = build_resources(settings_from_env(KNN_ENGINE="local"))["knn"]
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -115,6 +222,8 @@ def main() -> None:
                   f"queries/s); Spark engine {spark:.1f} s ({args.batch / spark:,.0f} queries/s, "
                   f"first answers {'the same' if same else 'DIFFERENT'})")
             del passages
+            if "served" in cases:
+                served_case(n, tmp, rng, args.queries)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -5,6 +5,7 @@ holds the newest version for every query (``serve/holder.py``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -57,15 +58,23 @@ def within(held: Held, episode_id: str) -> Held:
     return replace(held, rows=rows, matrix=held.matrix[at], keywords=index, keyword_index="built for the episode")
 
 
-def search(held: Held, embed, query: str, mode: str, k: int) -> list[dict]:
+def search(held: Held, embed, query: str, mode: str, k: int, timing: dict | None = None) -> list[dict]:
     """The best ``k`` moments for ``query`` (``embed``: texts to unit vectors), best first. Each hit: the
     passage's fields, ``score``, ``matched`` words, the best-matching sentence (``match``), when it is said
-    (``said_at``, ``at``) and the episode's ``show`` and ``episode_title``."""
+    (``said_at``, ``at``) and the episode's ``show`` and ``episode_title``. ``timing`` (a dict) receives the
+    milliseconds of each part: embedding the query, ranking, and embedding the hits' sentences."""
     if not held.rows:
         return []
+    clock = [time.perf_counter()]
     vector = embed([query])[0]
+    clock.append(time.perf_counter())
     hits = moments(mode, query, vector, held.matrix, held.keywords, held.rows, k)
+    clock.append(time.perf_counter())
     matches = matching_sentences(embed, vector, [h["text"] for h in hits])
+    clock.append(time.perf_counter())
+    if timing is not None:
+        timing.update({name: round((b - a) * 1000, 1) for name, a, b in zip(
+            ("embed_query_ms", "rank_ms", "sentences_ms"), clock, clock[1:])})
     out = []
     for h, match in zip(hits, matches):
         h = dict(h)

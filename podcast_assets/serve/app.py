@@ -87,11 +87,11 @@ def create_app(settings: Settings) -> FastAPI:
             if episode not in held.episodes:
                 raise HTTPException(404, f"episode {episode} has no passages")
             held = within(held, episode)
-        started = time.perf_counter()
-        results = search(held, embed, q, mode, k)
+        started, timing = time.perf_counter(), {}
+        results = search(held, embed, q, mode, k, timing)
         return {"query": q, "mode": mode, "passages": len(held.rows), "passages_version": held.version,
                 "keyword_index": held.keyword_index, "query_ms": round((time.perf_counter() - started) * 1000, 1),
-                "results": results}
+                "timing": timing, "results": results}
 
     @app.get("/episodes/{episode_id}/similar", summary="the episodes nearest this one by what they say")
     def similar(episode_id: EpisodeId, k: Annotated[int, Query(ge=1, le=50)] = 5) -> dict:
