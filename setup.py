@@ -31,6 +31,7 @@ setup(
         "requests>=2.31",
         "tenacity==9.2.1",
         "bm25s==0.3.16",
+        "PyStemmer==3.1.0",  # the keyword index's Snowball stemmer (search/keywords.py)
         "podcastparser==0.6.11",
         "defusedxml==0.7.1",
         "listparser==0.20",

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from podcast_assets.search.keywords import KeywordIndex
+from podcast_assets.search.keywords import TOKENS, KeywordIndex
 
 KEPT = 2  # the current version and the one before (a reader may still have it open)
 
@@ -48,7 +48,9 @@ def load_current(root: Path, passages_version: int, model: str, table: pa.Table)
     if not pointer or pointer.get("passages_version") != passages_version or pointer.get("model") != model:
         return None
     try:
-        index, _ = KeywordIndex.load(root / pointer["folder"])
+        index, meta = KeywordIndex.load(root / pointer["folder"])
+        if meta.get("tokens") != TOKENS:  # built by an older tokenisation: its words are not the query's
+            return None
         keys = pq.read_table(root / pointer["folder"] / "keys.parquet")
     except (OSError, ValueError, KeyError):
         return None

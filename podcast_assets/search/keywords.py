@@ -2,8 +2,9 @@
 
 Names, numbers and rare words are where a sentence embedding is weakest: "Galileo" and "Kepler" sit close
 together, and "90 minutes" close to "an hour". BM25 scores the exact words. Tokens are lower-case runs of
-letters and digits (single digits kept), English stop words dropped, and number words read as digits
-("ninety" is "90", as the transcriber often writes it), in passages and queries alike. Pure functions
+letters and digits (single digits kept), English stop words dropped, number words read as digits
+("ninety" is "90", as the transcriber often writes it) and the other words stemmed (Snowball, PyStemmer:
+"roasting" finds "roast"), in passages and queries alike. Pure functions
 and a small index type; the index is saved as ``bm25s`` files in a folder.
 """
 
@@ -12,14 +13,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-STOP = frozenset(STOPWORDS_EN)
+# which tokenisation an index was built with: a saved index of another is not read (keyword_store.py)
+TOKENS = "nltk-stop+numbers+snowball-1"
+STOP = frozenset(STOPWORDS_EN_PLUS)  # NLTK's English list, as bm25s ships it (its STOPWORDS_EN is Lucene's 33)
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
           "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
@@ -27,30 +31,46 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | {w: str(20 + 10 * i) 
     "hundred": "100", "thousand": "1000", "million": "1000000"}
 
 
-def words(text: str) -> list[str]:
-    """The keyword tokens of ``text``, in order (repeats kept). "twenty-nine" and "twenty nine" are "29"."""
-    out: list[str] = []
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball English stemmer, in C
+
+    return Stemmer.Stemmer("english")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(word as said, keyword token) pairs of ``text``, in order: stop words dropped, number words read as
+    digits ("twenty-nine" and "twenty nine" are "29"), other words stemmed ("roasting" and "roast" are one)."""
+    out: list[tuple[str, str]] = []
+    stem = _stemmer().stemWord
     tens = False  # the last token was a tens word ("twenty"): a unit word after it joins it
     for w in WORD.findall((text or "").lower()):
         n = NUMBER_WORDS.get(w)
         if tens and w in _UNITS[1:10]:
-            out[-1] = str(int(out[-1]) + int(n))
+            number = str(int(out[-1][1]) + int(n))
+            out[-1] = (f"{out[-1][0]} {w}", number)
             tens = False
             continue
         tens = w in _TENS
-        w = n or w
-        if w not in STOP:
-            out.append(w)
+        if w in STOP and not n:
+            continue
+        out.append((w, n or (w if w.isdigit() else stem(w))))
     return out
 
 
+def words(text: str) -> list[str]:
+    """The keyword tokens of ``text``, in order (repeats kept)."""
+    return [token for _, token in _tokens(text)]
+
+
 def matched_words(query: str, text: str) -> list[str]:
-    """The query's keyword tokens that ``text`` contains, in the query's order: what a hit shows as matched."""
+    """The query's words (as the query has them) whose token ``text`` contains, in the query's order: what a hit
+    shows as matched."""
     present = set(words(text))
     seen: list[str] = []
-    for w in words(query):
-        if w in present and w not in seen:
-            seen.append(w)
+    for said, token in _tokens(query):
+        if token in present and said not in seen:
+            seen.append(said)
     return seen
 
 
@@ -90,7 +110,7 @@ class KeywordIndex:
     def save(self, folder: Path, meta: dict) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.bm25.save(str(folder), show_progress=False)
-        (folder / "meta.json").write_text(json.dumps({**meta, "rows": self.rows}))
+        (folder / "meta.json").write_text(json.dumps({**meta, "rows": self.rows, "tokens": TOKENS}))
 
     @classmethod
     def load(cls, folder: Path) -> tuple[KeywordIndex, dict]:

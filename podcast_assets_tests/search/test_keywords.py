@@ -2,7 +2,7 @@ import numpy as np
 
 from podcast_assets.search.fusion import rrf
 from podcast_assets.search.hybrid import moments, ranked, recall_at
-from podcast_assets.search.keywords import KeywordIndex, matched_words, words
+from podcast_assets.search.keywords import TOKENS, KeywordIndex, matched_words, words
 
 TEXTS = ["Galileo saw the moons of Jupiter four hundred years ago.",
          "The station circles the planet every ninety minutes, sixteen sunrises a day.",
@@ -11,12 +11,16 @@ TEXTS = ["Galileo saw the moons of Jupiter four hundred years ago.",
          "Kepler and Galileo argued about the planets."]
 
 
-def test_words_are_lower_case_without_stop_words_and_number_words_read_as_digits():
-    assert words("The station circles the planet every NINETY minutes") == ["station", "circles", "planet", "every",
-                                                                            "90", "minutes"]
+def test_words_are_stemmed_lower_case_without_stop_words_and_number_words_read_as_digits():
+    assert words("The station circles the planet every NINETY minutes") == ["station", "circl", "planet", "everi",
+                                                                            "90", "minut"]
     assert words("game 7, game seven") == ["game", "7", "game", "7"]
-    assert words("twenty-nine years, twenty nine, twenty") == ["29", "years", "29", "20"]
-    assert matched_words("sixteen sunrises on the station", TEXTS[1]) == ["16", "sunrises", "station"]
+    assert words("twenty-nine years, twenty nine, twenty") == ["29", "year", "29", "20"]
+    assert words("Roasting, roasted, roast") == ["roast"] * 3
+    assert words("how do I get what you said") == ["get", "said"]  # NLTK's stop words, as bm25s ships them
+    # a hit shows the query's own words that it holds, as the query has them
+    assert matched_words("sixteen sunrises on the station", TEXTS[1]) == ["sixteen", "sunrises", "station"]
+    assert matched_words("how do I roast potatoes", "Roasting the potato wedges") == ["roast", "potatoes"]
 
 
 def test_bm25_ranks_the_rare_name_first_and_ignores_passages_without_a_query_word():
@@ -31,7 +35,7 @@ def test_the_index_saved_and_loaded_answers_the_same(tmp_path):
     index = KeywordIndex.build(TEXTS)
     index.save(tmp_path / "kw", {"passages_version": 3})
     again, meta = KeywordIndex.load(tmp_path / "kw")
-    assert meta == {"passages_version": 3, "rows": 5}
+    assert meta == {"passages_version": 3, "rows": 5, "tokens": TOKENS}
     assert again.top("bread dough", 3)[0].tolist() == index.top("bread dough", 3)[0].tolist() == [2]
 
 
@@ -82,3 +86,7 @@ def test_a_saved_index_maps_its_rows_onto_the_table_the_search_read(tmp_path):
     # text 4 (the shorter, so first) is (c, 1): row 0; text 0 is (a, 0): row 3
     assert index.top("Galileo", 5)[0].tolist() == [0, 3]
     assert index.top("bread", 5)[0].tolist() == []  # (b, 0) was not read
+    # an index saved by another tokenisation (an older release's) is not read: its words are not the query's
+    meta = root / current(root)["folder"] / "meta.json"
+    meta.write_text(meta.read_text().replace(TOKENS, "older"))
+    assert load_current(root, 3, "m", read) is None
