@@ -33,7 +33,8 @@ case "$cmd" in
   setup) ;;
   demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;
   test)
-    apt_install chromium:chromium  # the browser test drives Debian's Chromium
+    # the browser tests drive Debian's Chromium; the instance-on-Postgres test runs Debian's PostgreSQL server
+    apt_install chromium:chromium pg_ctlcluster:postgresql
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
 esac

@@ -15,6 +15,7 @@ setup(
         "dagster==1.13.27",
         "dagster-webserver==1.13.27",
         "dagster-pyspark==0.29.27",
+        "dagster-postgres==0.29.27",  # the production instance storage (local/instance.py)
         "deltalake>=1.1,<2",
         "pandas>=2.2,<3",
         "pyarrow>=16",

@@ -57,14 +57,32 @@ concurrency:
 """
 
 
+# the production storage: run, event log and schedule storage in PostgreSQL (dagster-postgres), shared by the
+# daemon, dagster dev and every run worker. Only the variable's name is written here: the URL holds a password
+POSTGRES_URL_VARIABLE = "DAGSTER_POSTGRES_URL"
+POSTGRES_STORAGE = f"""\
+# the instance's storage in PostgreSQL ({POSTGRES_URL_VARIABLE} was set when this file was written)
+storage:
+  postgres:
+    postgres_url:
+      env: {POSTGRES_URL_VARIABLE}
+"""
+
+
+def instance_yaml(postgres: bool = False) -> str:
+    """The project's dagster.yaml: SQLite under DAGSTER_HOME (the local default), or PostgreSQL."""
+    return DAGSTER_YAML + (POSTGRES_STORAGE if postgres else "")
+
+
 def ensure_dagster_home(project_root: Path | None = None) -> Path:
     root = (project_root or Path.cwd()).resolve()
     home = Path(os.environ.get("DAGSTER_HOME") or root / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # ours and older (or missing): written afresh; a file a user took over (no mark) is left alone
-    if not config.exists() or (config.read_text().startswith(MARK) and config.read_text() != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML)
+    wanted = instance_yaml(postgres=bool(os.environ.get(POSTGRES_URL_VARIABLE)))
+    if not config.exists() or (config.read_text().startswith(MARK) and config.read_text() != wanted):
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     env_file = root / ".env"
     if (root / "pyproject.toml").exists():

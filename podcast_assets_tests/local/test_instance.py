@@ -1,0 +1,25 @@
+"""The project's dagster.yaml: written where DAGSTER_HOME says, SQLite by default and PostgreSQL by the variable's
+name when it is set, rewritten when ours changes, and left alone once a user took it over."""
+
+import yaml
+
+from podcast_assets.local.instance import MARK, ensure_dagster_home, instance_yaml
+
+
+def test_sqlite_by_default_postgres_by_name_and_a_users_own_file_is_kept(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("DAGSTER_POSTGRES_URL", raising=False)
+    ensure_dagster_home(tmp_path)
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert "storage" not in config and config["run_monitoring"]["enabled"] is True
+    monkeypatch.setenv("DAGSTER_POSTGRES_URL", "postgresql://dagster:s3cret@db.example:5432/dagster")
+    ensure_dagster_home(tmp_path)
+    text = (home / "dagster.yaml").read_text()
+    assert text == instance_yaml(postgres=True) and "s3cret" not in text
+    assert yaml.safe_load(text)["storage"] == {"postgres": {"postgres_url": {"env": "DAGSTER_POSTGRES_URL"}}}
+    own = text.replace(MARK, "# mine")
+    (home / "dagster.yaml").write_text(own)
+    monkeypatch.delenv("DAGSTER_POSTGRES_URL")
+    ensure_dagster_home(tmp_path)
+    assert (home / "dagster.yaml").read_text() == own
