@@ -48,11 +48,16 @@ class LocalPostgres:
     def password_file(self) -> Path:
         return self.folder / "password"
 
+    def dsn(self, database: str | None = None) -> str:
+        """A libpq URL (psycopg2, psql) of ``database`` (default: the instance's)."""
+        password = quote(self.password_file.read_text().strip(), safe="")
+        return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{database or self.database}"
+
     @property
     def url(self) -> str:
-        """The instance's ``postgres_url`` (it holds the password: pass it by environment variable, never in a file)."""
-        password = quote(self.password_file.read_text().strip(), safe="")
-        return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{self.database}"
+        """The instance's ``postgres_url``, naming the driver dagster-postgres installs (SQLAlchemy's default for
+        ``postgresql://`` is psycopg 3). It holds the password: pass it by environment variable, never in a file."""
+        return self.dsn().replace("postgresql://", "postgresql+psycopg2://", 1)
 
     def start(self) -> str:
         """Make the cluster if there is none, start it, make the database; the URL."""
@@ -82,7 +87,7 @@ class LocalPostgres:
         deadline = time.monotonic() + 30
         while True:
             try:
-                conn = psycopg2.connect(self.url.rsplit("/", 1)[0] + "/postgres", connect_timeout=3)
+                conn = psycopg2.connect(self.dsn("postgres"), connect_timeout=3)
                 try:
                     conn.autocommit = True  # CREATE DATABASE runs outside a transaction
                     with conn.cursor() as cur:

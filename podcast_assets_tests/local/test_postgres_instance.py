@@ -31,17 +31,18 @@ def postgres():
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"{exc}: ./run.sh test installs Debian's postgresql")
     try:
-        yield url, server.password_file.read_text().strip()
+        yield url, server.password_file.read_text().strip(), server.dsn()
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_the_daemon_run_workers_and_the_cli_share_an_instance_on_postgres(settings, postgres, tmp_path):
+def test_the_daemon_run_workers_and_the_cli_share_an_instance_on_postgres(settings, postgres, tmp_path, monkeypatch):
     import psycopg2
 
-    url, password = postgres
+    url, password, dsn = postgres
+    monkeypatch.setenv("DAGSTER_POSTGRES_URL", url)  # this process reads the instance too
     tag = uuid.uuid4().hex[:8]  # a catalog of its own: the session's is read by the listener generator
     own = settings.replace(MONGO_DB=f"pg_{tag}", MONGO_RECS_DB=f"pg_recs_{tag}")
     home = tmp_path / "dagster_home"
@@ -75,7 +76,7 @@ def test_the_daemon_run_workers_and_the_cli_share_an_instance_on_postgres(settin
             assert run.status == dg.DagsterRunStatus.SUCCESS, log.read_text()[-3000:]
             kinds = [e.dagster_event.event_type_value for e in instance.all_logs(run.run_id) if e.dagster_event]
             # queued by the CLI, taken off the queue by the daemon, executed by its run worker
-            assert kinds.index("PIPELINE_ENQUEUED") < kinds.index("PIPELINE_DEQUEUED") < kinds.index("PIPELINE_SUCCESS")
+            assert kinds.index("PIPELINE_ENQUEUED") < kinds.index("PIPELINE_STARTING") < kinds.index("PIPELINE_SUCCESS")
             assert "SENSOR" in instance.get_daemon_heartbeats() and "QUEUED_RUN_COORDINATOR" in instance.get_daemon_heartbeats()
         # another process, dagster's own CLI, on the same instance
         materialized = subprocess.run([str(BIN / "dagster"), "asset", "materialize", "-m", "podcast_assets.definitions",
@@ -84,7 +85,7 @@ def test_the_daemon_run_workers_and_the_cli_share_an_instance_on_postgres(settin
         assert materialized.returncode == 0, materialized.stderr[-2000:]
     finally:
         stop_process_group(daemon)
-    conn = psycopg2.connect(url)
+    conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
             cur.execute("select count(*) from runs where status = 'SUCCESS'")
