@@ -507,10 +507,16 @@ def test_every_episode_reaches_one_outcome_through_killed_runs_a_killed_daemon_a
     second = None
     try:
         time.sleep(5)  # the daemon opens the instance first
+
+        def taken(e: str) -> bool:  # the metadata sensor has read its message: a download run holds it
+            return any(r.dagster_run.job_name == "episode_download_job" for r in episode_runs(home, e))
+
+        # each message only once the sensor took the one before: on a slow machine its first tick can come
+        # after a later publish, and the lone episode would be read in one tick with the range (and run with it)
         publish(alone)
-        time.sleep(16)
+        wait(f"the sensor to take episode {alone}", lambda: taken(alone), 180)
         publish(first_of_range, in_range, after_range)  # one tick: a range of two and a run of one
-        time.sleep(16)
+        wait("the sensor to take the range", lambda: taken(after_range), 180)
         publish(every_time)
         # the daemon is killed once it has retried that episode's killed run: the retry is in flight (and is
         # killed in its turn, with no daemon watching), so only the next daemon can see it end and retry it
