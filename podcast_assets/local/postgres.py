@@ -73,7 +73,7 @@ class LocalPostgres:
             made = self._run(self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=scram-sha-256",
                              f"--pwfile={self.password_file}", "--encoding=UTF8", "--no-instructions")
             if made.returncode:
-                raise PostgresUnavailable(f"initdb failed: {made.stderr.strip().splitlines()[-1:]}")
+                raise PostgresUnavailable(f"initdb failed: {(made.stderr.strip().splitlines() or [''])[-1]}")
         started = self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.folder / "server.log", "-w", "-t", "60",
                             "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}", "start")
         if started.returncode:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from podcast_assets.search.hybrid import moments
@@ -30,10 +31,11 @@ class Held:
     keywords: KeywordIndex | None
     keyword_index: str  # where the keyword index came from, to show
     shows: dict[str, tuple[str, str]]  # episode id -> (show, episode title)
+    rows_of: dict[str, np.ndarray]  # episode id -> its rows, found once: /health and episode searches read it
 
     @property
-    def episodes(self) -> set[str]:
-        return {r["episode_id"] for r in self.rows}
+    def episodes(self):
+        return self.rows_of.keys()
 
 
 def hold(table: pa.Table, version: int, model: str, saved: KeywordIndex | None,
@@ -47,15 +49,18 @@ def hold(table: pa.Table, version: int, model: str, saved: KeywordIndex | None,
         index, how = KeywordIndex.build([r["text"] for r in rows]), "built from the passages read"
     else:
         index, how = None, "none"
-    return Held(model, version, rows, vectors(table["embedding"]), index, how, shows)
+    ids = table["episode_id"].to_numpy(zero_copy_only=False)
+    rows_of = pd.Series(ids).groupby(ids, sort=False).indices if len(ids) else {}
+    return Held(model, version, rows, vectors(table["embedding"]), index, how, shows, rows_of)
 
 
 def within(held: Held, episode_id: str) -> Held:
     """Only ``episode_id``'s passages (its own small keyword index)."""
-    at = [i for i, r in enumerate(held.rows) if r["episode_id"] == episode_id]
+    at = held.rows_of.get(episode_id, np.empty(0, np.int64))
     rows = [held.rows[i] for i in at]
     index = KeywordIndex.build([r["text"] for r in rows]) if held.keywords is not None else None
-    return replace(held, rows=rows, matrix=held.matrix[at], keywords=index, keyword_index="built for the episode")
+    return replace(held, rows=rows, matrix=held.matrix[at], keywords=index, keyword_index="built for the episode",
+                   rows_of={episode_id: np.arange(len(at))} if len(at) else {})
 
 
 def search(held: Held, embed, query: str, mode: str, k: int, timing: dict | None = None) -> list[dict]:

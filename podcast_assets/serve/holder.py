@@ -9,8 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from deltalake import DeltaTable
-
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.search.answers import COLUMNS, Held, hold
 from podcast_assets.search.keyword_store import load_current
@@ -30,18 +28,13 @@ class PassageHolder:
     def held(self) -> Held | None:
         return self._held  # one reference, swapped whole: a reader sees one version or the next
 
-    def _version(self) -> int | None:
-        uri = self.delta.uri("transcript_passages")
-        return DeltaTable(uri).version() if DeltaTable.is_deltatable(uri) else None
-
     def refresh(self) -> bool:
         """Read the table if its version is not the one held; True when a new version was taken."""
-        version = self._version()
-        if version is None or (self._held is not None and self._held.version == version):
+        table = self.delta.table("transcript_passages")
+        if table is None or (self._held is not None and self._held.version == table.version()):
             return False
-        started = time.perf_counter()
-        table = DeltaTable(self.delta.uri("transcript_passages"), version=version).to_pyarrow_table(
-            columns=COLUMNS, filters=[("model", "=", self.model)])
+        started, version = time.perf_counter(), table.version()
+        table = table.to_pyarrow_table(columns=COLUMNS, filters=[("model", "=", self.model)])  # that version's
         saved = load_current(self.keywords_dir, version, self.model, table)
         self._held = hold(table, version, self.model, saved, self.delta.shows())
         self.log(f"passages version {version}: {table.num_rows} passages of {len(self._held.episodes)} episodes "
