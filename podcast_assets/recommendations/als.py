@@ -72,25 +72,30 @@ def fit_local(data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.nda
     return np.asarray(model.user_factors), np.asarray(model.item_factors)
 
 
-def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
+def spark_estimator(spark, params: AlsParams, per_user: float):
+    """Spark ML's ALS on ``u, i, c`` rows (c: confidence from ``confidence``), set to learn what ``fit_local`` does.
+
+    Spark computes confidence as 1 + alpha * r: it gets the engagement-derived values and alpha=1. It also
+    scales regParam by each user's and item's interaction count (ALS-WR), where implicit does not, so the same
+    strength of regularisation is reg divided by the mean count per user (``per_user``)."""
     import tempfile
 
     from pyspark.ml.recommendation import ALS
 
     if spark.sparkContext.getCheckpointDir() is None:  # checkpoints cut ALS's lineage every few iterations
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="als-checkpoints-"))
+    return ALS(rank=params.rank, maxIter=params.iterations, regParam=params.reg / max(1.0, per_user), alpha=1.0,
+               implicitPrefs=True, userCol="u", itemCol="i", ratingCol="c", seed=params.seed, nonnegative=False,
+               coldStartStrategy="drop", checkpointInterval=5)
+
+
+def fit_spark(spark, data: Interactions, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
+    """Spark's fit of an in-memory matrix, factors brought back (the CLI and the bench; the graph's Spark engine
+    keeps everything on the executors: ``spark_als.py``)."""
     coo = data.matrix.tocoo()
     frame = pd.DataFrame({"u": coo.row.astype(np.int32), "i": coo.col.astype(np.int32), "c": coo.data.astype(np.float32)})
-    df = spark.createDataFrame(frame)
-    # Spark computes confidence as 1 + alpha * r: give it the engagement-derived values and alpha=1.
-    # It also scales regParam by each user's and item's interaction count (ALS-WR), where implicit
-    # does not, so the same strength of regularisation is reg divided by the mean count per user.
-    per_user = max(1.0, data.matrix.nnz / max(1, data.matrix.shape[0]))
-    als = ALS(rank=params.rank, maxIter=params.iterations, regParam=params.reg / per_user, alpha=1.0,
-              implicitPrefs=True,
-              userCol="u", itemCol="i", ratingCol="c", seed=params.seed, nonnegative=False,
-              coldStartStrategy="drop", checkpointInterval=5)
-    model = als.fit(df)
+    per_user = data.matrix.nnz / max(1, data.matrix.shape[0])
+    model = spark_estimator(spark, params, per_user).fit(spark.createDataFrame(frame))
     users = np.zeros((len(data.users), params.rank), np.float32)
     items = np.zeros((len(data.items), params.rank), np.float32)
     for row in model.userFactors.collect():

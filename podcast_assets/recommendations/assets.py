@@ -24,7 +24,7 @@ from podcast_assets.recommendations.rules import unplayable
 from podcast_assets.recommendations.training import train
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.embedder import EmbedderResource
-from podcast_assets.resources.engines import AlsEngine
+from podcast_assets.resources.engines import AlsEngine, SparkAlsEngine
 from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.mongo import MongoResource
 
@@ -105,38 +105,49 @@ def publishable_model(context, files: DataDir) -> str:
 def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir,
               als: AlsEngine) -> dg.MaterializeResult:
     """Implicit ALS on summed engagement; a new complete version directory per training."""
-    df = engagement_of(delta)
-    if df.empty:
-        raise dg.Failure("daily_engagement is empty: ingest listener events first")
-    params = als.params()
-    model = train(df, params, als.fit, als.name, time_col="last_ts")
-    counts = {"users": len(model.data.users), "episodes": len(model.data.items), "interactions": int(len(df)),
-              "positive_interactions": int(model.data.matrix.nnz)}
-    version = save_version(model_root(files), {"user_factors": model.user_factors, "item_factors": model.item_factors},
-                           {"users": model.data.users, "items": model.data.items, "params": params.as_dict(),
-                            "metrics": model.metrics, "counts": counts, "engine": als.name})
+    if isinstance(als, SparkAlsEngine):  # everything on the executors: nothing per user comes back here
+        if not delta.exists("daily_engagement"):
+            raise dg.Failure("daily_engagement is empty: ingest listener events first")
+        version, counts, metrics, fit_seconds = als.train_version(delta, model_root(files))
+    else:
+        df = engagement_of(delta)
+        if df.empty:
+            raise dg.Failure("daily_engagement is empty: ingest listener events first")
+        model = train(df, als.params(), als.fit, als.name, time_col="last_ts")
+        metrics, fit_seconds = model.metrics, model.fit_seconds
+        counts = {"users": len(model.data.users), "episodes": len(model.data.items), "interactions": int(len(df)),
+                  "positive_interactions": int(model.data.matrix.nnz)}
+        version = save_version(model_root(files), {"user_factors": model.user_factors,
+                                                   "item_factors": model.item_factors},
+                               {"users": model.data.users, "items": model.data.items, "params": als.params().as_dict(),
+                                "metrics": metrics, "counts": counts, "engine": als.name})
     root = model_root(files)
     approved = approved_model(root)
     removed = prune(root, als.versions_kept, {approved} if approved else set())
-    context.log.info(f"ALS version {version}: {counts}, fit {model.fit_seconds:.2f}s on {als.name}; "
+    context.log.info(f"ALS version {version}: {counts}, fit {fit_seconds:.2f}s on {als.name}; "
                      f"{len(removed)} old versions removed")
-    m = model.metrics
+    m = metrics
     table = pd.DataFrame([{"model": name, **{k: m.get(f"{name}_{k}") for k in METRICS}}
                           for name in ("als", "popularity")])
     return dg.MaterializeResult(metadata={
-        "model_version": version, "engine": als.name, "fit_seconds": model.fit_seconds, **counts,
+        "model_version": version, "engine": als.name, "fit_seconds": fit_seconds, **counts,
         **{k: float(v) for k, v in m.items() if isinstance(v, float)},
         "evaluation": dg.MetadataValue.md(table.to_markdown(index=False)) if m else "no held-out users yet"})
 
 
 def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: str, context) -> dict:
     report = mongo.publish(mongo.recommendations_database, collection, docs, version)
+    return _report_metadata(report, len(docs), pd.DataFrame(docs), context)
+
+
+def _report_metadata(report, documents: int, frame: pd.DataFrame, context) -> dict:
     if report.status == "fallback":
-        context.log.warning(f"MongoDB unreachable: {len(docs)} recommendations kept in {report.fallback_table}")
-    frame = pd.DataFrame(docs).drop(columns=["_id"], errors="ignore")
-    return {"mongo_status": report.status, "documents": len(docs), "replayed_from_fallback": report.replayed,
+        context.log.warning(f"MongoDB unreachable: {report.fallback_rows} recommendations kept in "
+                            f"{report.fallback_table}")
+    frame = frame.drop(columns=["_id"], errors="ignore")
+    return {"mongo_status": report.status, "documents": documents, "replayed_from_fallback": report.replayed,
             # the published set is the whole collection once the older sets are deleted
-            "dagster/row_count": len(docs), "dagster/column_schema": table_schema(pa.Schema.from_pandas(frame)),
+            "dagster/row_count": documents, "dagster/column_schema": table_schema(pa.Schema.from_pandas(frame)),
             **({"fallback_table": report.fallback_table} if report.fallback_table else {})}
 
 
@@ -147,17 +158,23 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     ``recommendations.als_top_n``: ``strategy: als`` for the users the model knows, ``strategy: popularity``
     for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``).
     A document: one recommendation (user, episode, score, rank, strategy, model version)."""
-    version, arrays, docs = load_version(model_root(files), publishable_model(context, files))
-    totals, engagement_version = engagement_read(delta)
-    rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
-                      unplayable_episodes(delta), als.top_n, version)
-    meta = _publish(mongo, "als_top_n", rows, version, context)
-    by_strategy = Counter(r["strategy"] for r in rows if r["rank"] == 1)
+    version = publishable_model(context, files)
+    if isinstance(als, SparkAlsEngine):  # ranked and written by the executors
+        report, by_strategy, preview, engagement_version = als.publish_lists(mongo, delta, model_root(files) / version,
+                                                                            version)
+        meta = _report_metadata(report, report.written + report.fallback_rows, preview, context)
+    else:
+        version, arrays, docs = load_version(model_root(files), version)
+        totals, engagement_version = engagement_read(delta)
+        rows = model_rows(arrays["user_factors"], arrays["item_factors"], docs["users"], docs["items"], totals,
+                          unplayable_episodes(delta), als.top_n, version)
+        meta = _publish(mongo, "als_top_n", rows, version, context)
+        by_strategy, preview = Counter(r["strategy"] for r in rows if r["rank"] == 1), pd.DataFrame(rows[:10])
     return dg.MaterializeResult(metadata={**meta, "model_version": version, "users": sum(by_strategy.values()),
-                                          "engagement_version": engagement_version,
+                                          "engagement_version": engagement_version, "engine": als.name,
                                           "users_by_strategy": dg.MetadataValue.json(dict(by_strategy)),
                                           "preview": dg.MetadataValue.md(markdown_preview(
-                                              rows, ["user_id", "new_episode_id", "als_score", "rank", "strategy"]))})
+                                              preview, ["user_id", "new_episode_id", "als_score", "rank", "strategy"]))})
 
 
 @dg.asset(group_name="recommendations", deps=[als_model, "episode_similarities"], kinds={"mongodb"}, pool=POOL)

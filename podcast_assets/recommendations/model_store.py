@@ -22,12 +22,24 @@ def new_version() -> str:
 
 
 def save_version(root: Path, arrays: dict[str, np.ndarray], documents: dict[str, object]) -> str:
+    version, tmp = begin_version(root)
+    for name, arr in arrays.items():
+        np.save(tmp / f"{name}.npy", arr)
+    return complete_version(root, version, documents)
+
+
+def begin_version(root: Path) -> tuple[str, Path]:
+    """A new version's name and the hidden folder its artefacts are written into (Spark's executors write
+    theirs there too) before ``complete_version`` renames it into place."""
     root.mkdir(parents=True, exist_ok=True)
     version = new_version()
     tmp = root / f".{version}.partial"
     tmp.mkdir()
-    for name, arr in arrays.items():
-        np.save(tmp / f"{name}.npy", arr)
+    return version, tmp
+
+
+def complete_version(root: Path, version: str, documents: dict[str, object]) -> str:
+    tmp = root / f".{version}.partial"
     for name, doc in documents.items():
         (tmp / f"{name}.json").write_text(json.dumps(doc, indent=1, default=str))
     (tmp / "COMPLETE").write_text(version)
@@ -43,13 +55,27 @@ def latest_version(root: Path) -> str | None:
     return pointer.read_text().strip() if pointer.exists() else None
 
 
+FACTOR_TABLES = {"user_factors": ("users", "user_id"), "item_factors": ("items", "episode_id")}  # Spark's versions
+
+
 def load_version(root: Path, version: str | None = None) -> tuple[str, dict[str, np.ndarray], dict[str, object]]:
+    """A version's arrays and documents. A version the Spark engine wrote holds its factors as Parquet tables
+    (``user_factors/``, ``item_factors/``: an id and its features); they are read here into the same arrays and
+    id lists, for the readers that work in one process (the hybrid lists)."""
     version = version or latest_version(root)
     if not version or not (root / version / "COMPLETE").exists():
         raise FileNotFoundError(f"no complete model version under {root}")
     folder = root / version
     arrays = {p.stem: np.load(p, allow_pickle=False) for p in folder.glob("*.npy")}
     docs = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    for name, (ids, column) in FACTOR_TABLES.items():
+        if (folder / name).is_dir():
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(folder / name).to_pandas()
+            docs[ids] = table[column].astype(str).tolist()
+            arrays[name] = (np.stack(table["features"].to_numpy()).astype(np.float32) if len(table)
+                            else np.zeros((0, 1), np.float32))
     return version, arrays, docs
 
 

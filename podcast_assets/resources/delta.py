@@ -27,6 +27,12 @@ class DeltaTables(dg.ConfigurableResource):
     def table(self, table: str) -> DeltaTable | None:
         return DeltaTable(self.uri(table)) if self.exists(table) else None
 
+    def files(self, table: str) -> tuple[list[str], int | None]:
+        """The data files of a table's current version (from its log) and that version: what Spark reads
+        (``read_table`` of ``recommendations/spark_als.py``), with ``uri(table)`` as its base path."""
+        dt = self.table(table)
+        return (dt.file_uris(), dt.version()) if dt is not None else ([], None)
+
     def arrow(self, table: str, columns: list[str] | None = None, filters=None) -> pa.Table | None:
         dt = self.table(table)
         if dt is None:

@@ -7,11 +7,19 @@ automation use; a run's config may override some of them.
 
 from __future__ import annotations
 
+import shutil
+import uuid
+from pathlib import Path
+
 import dagster as dg
 import numpy as np
 import pandas as pd
 
+from podcast_assets.recommendations import spark_als
 from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
+from podcast_assets.recommendations.model_store import begin_version, complete_version
+from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.mongo import MongoResource, WriteReport
 from podcast_assets.resources.spark import SparkResource
 from podcast_assets.search.index import search_table
 from podcast_assets.search.spark_search import search_files
@@ -95,3 +103,49 @@ class SparkAlsEngine(AlsEngine):
 
     def fit(self, data, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
         return fit_spark(self.spark.spark_session, data, params)
+
+    def train_version(self, delta: DeltaTables, root: Path) -> tuple[str, dict, dict, float]:
+        """Evaluate and fit on the executors (``spark_als.train``), which write the factors into a new version
+        of ``root``: (version, counts, metrics, fit seconds)."""
+        spark = self.spark.spark_session
+        files, _ = delta.files("daily_engagement")
+        daily = spark_als.read_table(spark, files, delta.uri("daily_engagement"), ENGAGEMENT_COLUMNS)
+        version, folder = begin_version(root)
+        users, items, counts, metrics, seconds = spark_als.train(daily, self.params(), str(folder / "scratch"))
+        users.write.parquet(str(folder / "user_factors"))
+        items.write.parquet(str(folder / "item_factors"))
+        users.unpersist(), items.unpersist()
+        shutil.rmtree(folder / "scratch", ignore_errors=True)
+        complete_version(root, version, {"params": self.params().as_dict(), "metrics": metrics, "counts": counts,
+                                         "engine": self.name})
+        return version, counts, metrics, seconds
+
+    def publish_lists(self, mongo: MongoResource, delta: DeltaTables, folder: Path, version: str,
+                      collection: str = "als_top_n") -> tuple[WriteReport, dict, pd.DataFrame, int | None]:
+        """Every listener's list from the version in ``folder``, ranked and written to MongoDB by the executors:
+        (the write's report, users by strategy, a preview of 10 rows, the engagement version read)."""
+        spark = self.spark.spark_session
+        files, engagement_version = delta.files("daily_engagement")
+        totals = spark_als.engagement(spark_als.read_table(spark, files, delta.uri("daily_engagement"),
+                                                           ENGAGEMENT_COLUMNS)).cache()
+        status_files, _ = delta.files("transcripts")
+        blocked = (spark_als.unplayable(spark_als.read_table(spark, status_files, delta.uri("transcripts"),
+                                                             ["episode_id", "status"]))
+                   if status_files else spark.createDataFrame([], "episode_id string"))
+        scratch = folder.parent / f".lists-{uuid.uuid4().hex[:8]}"
+        try:
+            rows = spark_als.published_lists(totals, blocked, spark.read.parquet(str(folder / "user_factors")),
+                                             spark.read.parquet(str(folder / "item_factors")), str(scratch),
+                                             self.top_n)
+            rows = spark_als.documents(rows, version).cache()
+            report = mongo.publish_frame(mongo.recommendations_database, collection, rows, version)
+            by_strategy = {r["strategy"]: r["count"] for r in rows.filter("rank = 1").groupBy("strategy").count()
+                           .collect()}
+            preview = rows.limit(10).toPandas()
+            rows.unpersist(), totals.unpersist()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        return report, by_strategy, preview, engagement_version
+
+
+ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]

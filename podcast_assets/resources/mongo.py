@@ -17,6 +17,8 @@ from podcast_assets.resources.mongo_sink import (
     WriteReport,
     current_version,
     publish_version,
+    switch_to,
+    write_rows,
 )
 from podcast_assets.settings import DEFAULTS as D
 
@@ -56,6 +58,34 @@ class MongoResource(dg.ConfigurableResource):
         """Write a complete versioned set, then switch the pointer readers follow (see ``mongo_sink``)."""
         with self.client() as client:
             return publish_version(MongoSink(client, db, collection, self.fallback_dir), docs, version)
+
+    def publish_frame(self, db: str, collection: str, rows, version: str) -> WriteReport:
+        """``publish`` for a Spark DataFrame of documents (``_id`` and ``model_version`` columns included): the
+        executors upsert their partitions, each keeping what it cannot write in the Delta fallback; the driver
+        replays an earlier outage first and switches the pointer once the whole set is in."""
+        replayed = 0
+        try:
+            with self.client() as client:
+                replayed = MongoSink(client, db, collection, self.fallback_dir).replay()
+        except UNAVAILABLE:
+            pass  # the tasks meet the outage too and keep their documents
+        context = rows.sparkSession.sparkContext
+        written, kept = context.accumulator(0), context.accumulator(0)
+        uri, timeout_ms, fallback_dir = self.uri, self.timeout_ms, self.fallback_dir  # the task needs no resource
+
+        def task(partition):
+            with MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms) as client:
+                done, left = write_rows((r.asDict() for r in partition), client, db, collection, fallback_dir)
+            written.add(done)
+            kept.add(left)
+
+        rows.foreachPartition(task)
+        if kept.value:
+            return WriteReport("fallback", written.value, replayed=replayed, fallback_rows=kept.value,
+                               fallback_table=MongoSink(None, db, collection, self.fallback_dir).fallback_path)
+        with self.client() as client:
+            return WriteReport("mongo", written.value, replayed=replayed,
+                               error=switch_to(client, db, collection, version))
 
     def pending_fallback(self, db: str, collection: str) -> int:
         """Documents of ``db.collection`` waiting in its Delta fallback table for MongoDB to answer again."""

@@ -136,13 +136,15 @@ class MongoSink:
             return 0
         return DeltaTable(self.fallback_path).to_pyarrow_dataset().count_rows()
 
-    def write(self, docs: list[dict], before_write=None, retry_waits: tuple[float, ...] = RETRY_WAITS) -> WriteReport:
+    def write(self, docs: list[dict], before_write=None, retry_waits: tuple[float, ...] = RETRY_WAITS,
+              replay: bool = True) -> WriteReport:
         """Replay what an earlier outage left, then upsert ``docs``; on an outage keep them in Delta. A server
         that does not answer in time is asked again after each of ``retry_waits`` first (upserts keyed by
-        ``_id`` are safe to repeat): a busy machine is not an outage."""
+        ``_id`` are safe to repeat): a busy machine is not an outage. ``replay=False``: the caller replayed
+        (Spark tasks writing one set side by side leave the replay to the driver)."""
         for attempt, wait in enumerate((*retry_waits, None)):
             try:
-                replayed = self.replay()
+                replayed = self.replay() if replay else 0
                 if before_write:
                     before_write(self.coll)
                 self._upsert(docs)
@@ -165,16 +167,34 @@ def publish_version(sink: MongoSink, docs: list[dict], version: str) -> WriteRep
     readers follow, then delete older sets: a reader never sees a half-written set."""
 
     report = sink.write(docs)
-    if report.status != "mongo":
-        return report
-    try:
-        db = sink.client[sink.db]
-        db[POINTERS].replace_one({"_id": sink.collection}, {"_id": sink.collection, "model_version": version},
-                                 upsert=True)
-        db[sink.collection].delete_many({"model_version": {"$ne": version}})
-    except UNAVAILABLE as exc:  # the new set is complete; the switch is redone by the next publish
-        report.error = f"pointer switch failed: {type(exc).__name__}"
+    if report.status == "mongo":
+        report.error = switch_to(sink.client, sink.db, sink.collection, version)
     return report
+
+
+def switch_to(client: MongoClient, db: str, collection: str, version: str) -> str:
+    """Point readers at a complete ``version`` of ``collection`` and delete the other sets ("" or what failed)."""
+    try:
+        client[db][POINTERS].replace_one({"_id": collection}, {"_id": collection, "model_version": version},
+                                         upsert=True)
+        client[db][collection].delete_many({"model_version": {"$ne": version}})
+    except UNAVAILABLE as exc:  # the new set is complete; the switch is redone by the next publish
+        return f"pointer switch failed: {type(exc).__name__}"
+    return ""
+
+
+def write_rows(rows, client: MongoClient, db: str, collection: str, fallback_dir: str,
+               chunk: int = 10_000) -> tuple[int, int]:
+    """Upsert an iterator of documents (``None`` fields dropped) chunk by chunk, each chunk kept in the Delta
+    fallback if the server is down: (written, kept). What a Spark task runs on its partition of a set."""
+    sink, written, kept, docs = MongoSink(client, db, collection, fallback_dir), 0, 0, []
+    for row in (*rows, None):
+        if row is not None:
+            docs.append({k: _plain(v) for k, v in row.items() if v is not None})
+        if docs and (row is None or len(docs) >= chunk):
+            report = sink.write(docs, replay=False)
+            written, kept, docs = written + report.written, kept + report.fallback_rows, []
+    return written, kept
 
 
 def current_version(client: MongoClient, db: str, collection: str) -> str | None:
