@@ -83,6 +83,13 @@ def item_table(item_factors: DataFrame, totals: DataFrame, blocked: DataFrame) -
     return numbered(table, "i")
 
 
+def written(items: DataFrame, location: str) -> DataFrame:
+    """The item table written where the tasks read it, and read back from there: later joins reuse the file
+    instead of recomputing the table (a zipWithIndex and the joins behind it)."""
+    items.write.mode("overwrite").parquet(location)
+    return items.sparkSession.read.parquet(location)
+
+
 def lists(users: DataFrame, user_factors: DataFrame, seen_pairs: DataFrame, items: DataFrame, location: str,
           n: int, popularity_only: bool = False) -> DataFrame:
     """``LIST_SCHEMA`` rows for each of ``users`` (user_id): the model's top-``n`` where ``user_factors`` has them,
@@ -96,8 +103,7 @@ def lists(users: DataFrame, user_factors: DataFrame, seen_pairs: DataFrame, item
 def published_lists(totals: DataFrame, blocked: DataFrame, user_factors: DataFrame, item_factors: DataFrame,
                     location: str, n: int) -> DataFrame:
     """Every listener's list (``lists.model_rows``): the model's for users with positive engagement it knows."""
-    items = item_table(item_factors, totals, blocked)
-    items.write.mode("overwrite").parquet(location)
+    items = written(item_table(item_factors, totals, blocked), location)
     known = joined(totals.filter("engagement > 0").select("user_id").distinct(), user_factors, "user_id")
     return lists(totals.select("user_id").distinct(), known, totals, items, location, n)
 
@@ -141,19 +147,18 @@ def _mean_metrics(recs: DataFrame, test: DataFrame) -> dict:
 def evaluate(totals: DataFrame, params: AlsParams, location: str) -> dict:
     """``training.evaluate`` on the executors: the model fitted on the earlier engagement and popularity, each
     ranking the held-out users' top 10 (their positive training episodes excluded)."""
-    train, test = split(totals)
-    test = test.cache()
+    train, test = (part.cache() for part in split(totals))  # each is read by several jobs below
     if test.limit(1).count() == 0:
         return {}
     user_factors, item_factors, _ = fit(train, params)
     positive = train.filter("engagement > 0")
-    items = item_table(item_factors, train, train.limit(0).select("episode_id"))
-    items.write.mode("overwrite").parquet(location)
+    items = written(item_table(item_factors, train, train.limit(0).select("episode_id")), location)
     users = test.select("user_id").distinct()
     out = {"test_interactions": int(test.count())}
     for name, only_popular in (("als", False), ("popularity", True)):
         recs = lists(users, user_factors, positive, items, location, K, only_popular)
         out.update({f"{name}_{m}": v for m, v in _mean_metrics(recs, test).items()})
+    train.unpersist(), test.unpersist()
     return out
 
 

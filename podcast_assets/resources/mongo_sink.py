@@ -10,6 +10,7 @@ the next write to that collection replays them first and deletes exactly the rep
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -188,11 +189,12 @@ def write_rows(rows, client: MongoClient, db: str, collection: str, fallback_dir
     """Upsert an iterator of documents (``None`` fields dropped) chunk by chunk, each chunk kept in the Delta
     fallback if the server is down: (written, kept). What a Spark task runs on its partition of a set."""
     sink, written, kept, docs = MongoSink(client, db, collection, fallback_dir), 0, 0, []
-    for row in (*rows, None):
+    for row in itertools.chain(rows, [None]):  # None: the end, to write the last chunk
         if row is not None:
             docs.append({k: _plain(v) for k, v in row.items() if v is not None})
         if docs and (row is None or len(docs) >= chunk):
-            report = sink.write(docs, replay=False)
+            # once a chunk fell back the server is known to be down: the rest go straight to the fallback
+            report = sink.write(docs, replay=False, retry_waits=() if kept else RETRY_WAITS)
             written, kept, docs = written + report.written, kept + report.fallback_rows, []
     return written, kept
 

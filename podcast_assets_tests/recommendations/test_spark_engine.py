@@ -19,11 +19,13 @@ from deltalake import write_deltalake
 from pymongo import MongoClient
 
 from podcast_assets.events.assets import DAILY_SCHEMA
+from podcast_assets.local.stack import Stack
 from podcast_assets.recommendations.assets import als_model, engagement_read, model_root, user_recommendations
 from podcast_assets.recommendations.lists import model_rows
 from podcast_assets.recommendations.model_store import load_version
 from podcast_assets.resources.engines import SparkAlsEngine
 from podcast_assets.resources.spark import spark_resource
+from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import resources_for
 
 USERS, ITEMS, TASTES, PER_USER, RANK = 5000, 5000, 25, 20, 64
@@ -52,8 +54,18 @@ def listening(seed: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DAILY_SCHEMA.names)
 
 
+@pytest.fixture
+def own_stack(tmp_path):
+    """A MongoDB of the test's own, to stop under a publish."""
+    stack = Stack(stack_settings(tmp_path, MONGO_TIMEOUT_MS=800), with_podcast_index=False)
+    stack.up(log=lambda *_: None)
+    yield stack
+    stack.down(log=lambda *_: None)
+
+
 @pytest.mark.slow
-def test_spark_engine_publishes_the_rules_set_without_collecting_to_the_driver(settings):
+def test_spark_engine_publishes_the_rules_set_without_collecting_to_the_driver(own_stack):
+    settings = own_stack.settings
     daily = listening()
     delta = settings.delta_dir
     write_deltalake(f"{delta}/daily_engagement", pa.Table.from_pandas(daily, DAILY_SCHEMA, preserve_index=False),
@@ -75,6 +87,14 @@ def test_spark_engine_publishes_the_rules_set_without_collecting_to_the_driver(s
         # the limit is real: bringing the factors back to this process fails
         with pytest.raises(Exception, match="maxResultSize"):
             session.read.parquet(str(folder / "user_factors")).collect()
+        # MongoDB down under the publish: the tasks keep the whole set in the Delta fallback, the next publish
+        # replays it and switches the pointer; nothing is lost or doubled
+        own_stack.stop_service("mongodb")
+        down = dg.materialize([user_recommendations], resources=resources).asset_materializations_for_node(
+            "user_recommendations")[0].metadata
+        own_stack.up(log=lambda *_: None)
+        again = dg.materialize([user_recommendations], resources=resources).asset_materializations_for_node(
+            "user_recommendations")[0].metadata
     finally:
         spark.spark_session.stop()
 
@@ -83,6 +103,9 @@ def test_spark_engine_publishes_the_rules_set_without_collecting_to_the_driver(s
     assert meta["als_ndcg@10"].value >= meta["popularity_ndcg@10"].value > 0, "the quality gate had nothing to pass"
     published = result.asset_materializations_for_node("user_recommendations")[0].metadata
     assert published["mongo_status"].value == "mongo"
+    assert down["mongo_status"].value == "fallback" and down["documents"].value == published["documents"].value
+    assert again["mongo_status"].value == "mongo" and again["replayed_from_fallback"].value == down["documents"].value
+    assert resources["mongo"].pending_fallback(settings.MONGO_RECS_DB, "als_top_n") == 0
 
     # the rules, in this process, from the version's factors and the same engagement
     _, arrays, docs = load_version(model_root(resources["files"]), version)
