@@ -48,9 +48,11 @@ setup(
     ],
     extras_require={
         # kafka-python: the tests' "outside producer", a different client from the product's;
-        # jiwer and whisper-normalizer: the WER of tests and benches (podcast_assets_tests/wer.py)
+        # jiwer and whisper-normalizer: the WER of tests and benches (podcast_assets_tests/wer.py);
+        # moto's server: the S3-protocol object store of the storage tests (podcast_assets_tests/common/test_storage.py)
         "dev": ["kafka-python==3.0.12", "pytest==9.2.0", "pytest-timeout==2.4.0", "jiwer==4.0.0",
-                "whisper-normalizer==0.1.15", "playwright==1.65.2", "ruff==0.17.6"],
+                "whisper-normalizer==0.1.15", "playwright==1.65.2", "ruff==0.17.6",
+                "moto[server]==5.2.6"],
     },
     entry_points={"console_scripts": ["podcast-assets=podcast_assets.cli:main"]},
 )

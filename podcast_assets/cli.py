@@ -112,6 +112,7 @@ def _search(args) -> int:
     import json
     import time
 
+    from podcast_assets.common import storage
     from podcast_assets.resources.factory import resources_outside_runs
     from podcast_assets.search.answers import COLUMNS, hold, search
     from podcast_assets.search.index import marked
@@ -136,7 +137,7 @@ def _search(args) -> int:
     loaded = time.perf_counter()
     # the saved keyword index while it matches the passages table's version; else BM25 over the passages read
     version = delta.table("transcript_passages").version()
-    saved = (load_current(settings.data_dir / "search" / "keywords", version, embedder.model_name, table)
+    saved = (load_current(storage.join(settings.storage_uri, "search", "keywords"), version, embedder.model_name, table)
              if args.mode != "vector" else None)
     held = hold(table, version, embedder.model_name, saved, delta.shows(), keywords=args.mode != "vector")
     results = search(held, model.embed, args.query, args.mode, args.k)

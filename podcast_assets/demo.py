@@ -45,6 +45,7 @@ def run(settings: Settings, timeout_s: float, log=print) -> bool:
 
 def summary(settings: Settings) -> dict:
     """Totals per stage, read back from Delta and MongoDB (what a user would check by hand)."""
+    from podcast_assets.common import storage
     from podcast_assets.recommendations.model_store import versions
     from podcast_assets.resources.factory import resources_outside_runs
     from podcast_assets.resources.mongo import UNAVAILABLE
@@ -62,7 +63,7 @@ def summary(settings: Settings) -> dict:
            "skipped_not_english": rows("transcripts", "status == 'skipped_not_english'"),
            "vectors": rows("vectors"), "passages": rows("transcript_passages"), "raw_events": rows("user_events_raw"),
            "daily_engagement_rows": rows("daily_engagement"),
-           "model_versions": len(versions(settings.data_dir / "models" / "als"))}
+           "model_versions": len(versions(storage.join(settings.storage_uri, "models", "als")))}
     try:
         out["mongo_episodes"] = mongo.count(mongo.database, "episodes")
         out["mongo_similarities"] = mongo.count(mongo.database, "similarities")

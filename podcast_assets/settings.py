@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import get_type_hints
 from urllib.parse import urlsplit
 
+from podcast_assets.common import storage
+
 LOCAL_PODCAST_INDEX_URL = "http://127.0.0.1:8765/api/1.0"
 REAL_PODCAST_INDEX_URL = "https://api.podcastindex.org/api/1.0"
 
@@ -23,7 +25,10 @@ REAL_PODCAST_INDEX_URL = "https://api.podcastindex.org/api/1.0"
 @dataclass(frozen=True)
 class Settings:
     # where everything lives
-    PODCAST_DATA_DIR: str = "./data"
+    PODCAST_DATA_DIR: str = "./data"  # this process's files: scratch audio, model cache, local services
+    # the durable files every process shares (Delta tables, transcript files, model versions, the keyword
+    # index): a path or a URI (s3://bucket/prefix, gs://..., abfs://...); "" = PODCAST_DATA_DIR
+    STORAGE_URI: str = ""
     KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
     KAFKA_BATCHING: bool = True
     MONGO_URI: str = "mongodb://127.0.0.1:27017"
@@ -132,11 +137,22 @@ class Settings:
         return Path(self.PODCAST_DATA_DIR).expanduser().resolve()
 
     @property
+    def storage_uri(self) -> str:
+        return self.STORAGE_URI or str(self.data_dir)
+
+    @property
+    def delta_uri(self) -> str:
+        return storage.join(self.storage_uri, "delta")
+
+    @property
     def delta_dir(self) -> Path:
-        return self.data_dir / "delta"
+        """The Delta tables' folder where they are local (tests and local tools)."""
+        if not storage.is_local(self.delta_uri):
+            raise ValueError(f"the Delta tables are not local: {self.delta_uri}")
+        return Path(self.delta_uri.removeprefix("file://"))
 
     def delta_path(self, table: str) -> str:
-        return str(self.delta_dir / table)
+        return storage.join(self.delta_uri, table)
 
     @property
     def podcast_index_url(self) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 from deltalake import write_deltalake
 
+from podcast_assets.common import storage
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
 from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_id, feed_list, read_items
@@ -109,10 +110,8 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
     chosen = with_known_ids(delta, chosen)  # an episode a followed feed published first keeps that id
     for s in skipped:
         context.log.info(f"skipped show {s['title']!r}: {s['reason']}")
-    export = files.folder() / "episodes.json"
-    tmp = export.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(chosen, indent=1))
-    tmp.replace(export)
+    export = files.artefacts("episodes.json")
+    storage.write_text(export, json.dumps(chosen, indent=1))
     published = publish_new_episodes(kafka, delta, chosen)
     context.log.info(f"{len(chosen)} episodes from {len(feeds)} shows; published {len(published)} new to Kafka")
     df = pd.DataFrame(chosen)

@@ -37,8 +37,8 @@ ENGAGEMENT_UPDATED = (dg.AutomationCondition.eager()
                       .with_label("eager on any day of engagement"))
 
 
-def model_root(files: DataDir):
-    return files.folder("models", "als")
+def model_root(files: DataDir) -> str:
+    return files.artefacts("models", "als")
 
 
 ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]
@@ -160,8 +160,7 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     A document: one recommendation (user, episode, score, rank, strategy, model version)."""
     version = publishable_model(context, files)
     if isinstance(als, SparkAlsEngine):  # ranked and written by the executors
-        report, by_strategy, preview, engagement_version = als.publish_lists(mongo, delta, model_root(files) / version,
-                                                                            version)
+        report, by_strategy, preview, engagement_version = als.publish_lists(mongo, delta, model_root(files), version)
         meta = _report_metadata(report, report.written + report.fallback_rows, preview, context)
     else:
         version, arrays, docs = load_version(model_root(files), version)

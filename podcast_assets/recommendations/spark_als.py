@@ -28,9 +28,15 @@ def joined(left: DataFrame, right: DataFrame, on, how: str = "inner") -> DataFra
     return left.join(right.hint("merge"), on, how)
 
 
+def hadoop_uri(uri: str) -> str:
+    """A storage URI as Spark's Hadoop file systems name it: S3 is ``s3a://`` there, ``s3://`` for pyarrow and
+    delta-rs."""
+    return "s3a://" + uri[len("s3://"):] if uri.startswith("s3://") else uri
+
+
 def read_table(spark, files: list[str], root: str, columns: list[str]) -> DataFrame:
     """A Delta table's current rows: the data files its log lists (partition columns from their paths)."""
-    return spark.read.option("basePath", root).parquet(*files).select(*columns)
+    return spark.read.option("basePath", hadoop_uri(root)).parquet(*map(hadoop_uri, files)).select(*columns)
 
 
 def engagement(daily: DataFrame) -> DataFrame:
@@ -86,8 +92,8 @@ def item_table(item_factors: DataFrame, totals: DataFrame, blocked: DataFrame) -
 def written(items: DataFrame, location: str) -> DataFrame:
     """The item table written where the tasks read it, and read back from there: later joins reuse the file
     instead of recomputing the table (a zipWithIndex and the joins behind it)."""
-    items.write.mode("overwrite").parquet(location)
-    return items.sparkSession.read.parquet(location)
+    items.write.mode("overwrite").parquet(hadoop_uri(location))
+    return items.sparkSession.read.parquet(hadoop_uri(location))
 
 
 def lists(users: DataFrame, user_factors: DataFrame, seen_pairs: DataFrame, items: DataFrame, location: str,

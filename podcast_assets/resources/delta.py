@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
+from podcast_assets.common import storage
+
 
 class DeltaTables(dg.ConfigurableResource):
     root: str
@@ -72,10 +74,17 @@ class DeltaTables(dg.ConfigurableResource):
 
 
 class DataDir(dg.ConfigurableResource):
-    """Files the assets write outside Delta: audio, transcript files, model versions, exports."""
+    """Files the assets write outside Delta: this process's scratch (audio being converted and transcribed) in
+    ``path``, and the durable artefacts every process reads (transcript files, model versions, the keyword
+    index, exports) under ``storage_uri``: a local folder or object storage (``common/storage.py``)."""
 
     path: str
+    storage_uri: str = ""  # "": under ``path``
     keep_wav: bool = False  # keep each episode's WAV after its transcript is committed
+
+    def artefacts(self, *parts: str) -> str:
+        """The URI of a durable artefact (nothing is created: a write creates what it needs)."""
+        return storage.join(self.storage_uri or self.path, *parts)
 
     def folder(self, *parts: str) -> Path:
         """``<data dir>/<parts...>``, created on first use (never at import or resource set-up)."""

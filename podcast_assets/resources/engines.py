@@ -7,14 +7,13 @@ automation use; a run's config may override some of them.
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from pathlib import Path
 
 import dagster as dg
 import numpy as np
 import pandas as pd
 
+from podcast_assets.common import storage
 from podcast_assets.recommendations import spark_als
 from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
 from podcast_assets.recommendations.model_store import begin_version, complete_version
@@ -104,25 +103,26 @@ class SparkAlsEngine(AlsEngine):
     def fit(self, data, params: AlsParams) -> tuple[np.ndarray, np.ndarray]:
         return fit_spark(self.spark.spark_session, data, params)
 
-    def train_version(self, delta: DeltaTables, root: Path) -> tuple[str, dict, dict, float]:
+    def train_version(self, delta: DeltaTables, root: str) -> tuple[str, dict, dict, float]:
         """Evaluate and fit on the executors (``spark_als.train``), which write the factors into a new version
         of ``root``: (version, counts, metrics, fit seconds)."""
         spark = self.spark.spark_session
         files, _ = delta.files("daily_engagement")
         daily = spark_als.read_table(spark, files, delta.uri("daily_engagement"), ENGAGEMENT_COLUMNS)
         version, folder = begin_version(root)
-        users, items, counts, metrics, seconds = spark_als.train(daily, self.params(), str(folder / "scratch"))
-        users.write.parquet(str(folder / "user_factors"))
-        items.write.parquet(str(folder / "item_factors"))
+        scratch = storage.join(root, f".scratch-{version}")  # the evaluation's item table
+        users, items, counts, metrics, seconds = spark_als.train(daily, self.params(), scratch)
+        users.write.parquet(spark_als.hadoop_uri(storage.join(folder, "user_factors")))
+        items.write.parquet(spark_als.hadoop_uri(storage.join(folder, "item_factors")))
         users.unpersist(), items.unpersist()
-        shutil.rmtree(folder / "scratch", ignore_errors=True)
+        storage.remove_tree(scratch)
         complete_version(root, version, {"params": self.params().as_dict(), "metrics": metrics, "counts": counts,
                                          "engine": self.name})
         return version, counts, metrics, seconds
 
-    def publish_lists(self, mongo: MongoResource, delta: DeltaTables, folder: Path, version: str,
+    def publish_lists(self, mongo: MongoResource, delta: DeltaTables, root: str, version: str,
                       collection: str = "als_top_n") -> tuple[WriteReport, dict, pd.DataFrame, int | None]:
-        """Every listener's list from the version in ``folder``, ranked and written to MongoDB by the executors:
+        """Every listener's list from ``version`` of the models under ``root``, ranked and written to MongoDB by the executors:
         (the write's report, users by strategy, a preview of 10 rows, the engagement version read)."""
         spark = self.spark.spark_session
         files, engagement_version = delta.files("daily_engagement")
@@ -132,11 +132,11 @@ class SparkAlsEngine(AlsEngine):
         blocked = (spark_als.unplayable(spark_als.read_table(spark, status_files, delta.uri("transcripts"),
                                                              ["episode_id", "status"]))
                    if status_files else spark.createDataFrame([], "episode_id string"))
-        scratch = folder.parent / f".lists-{uuid.uuid4().hex[:8]}"
+        folder, scratch = storage.join(root, version), storage.join(root, f".lists-{uuid.uuid4().hex[:8]}")
+        factors = [spark.read.parquet(spark_als.hadoop_uri(storage.join(folder, name)))
+                   for name in ("user_factors", "item_factors")]
         try:
-            rows = spark_als.published_lists(totals, blocked, spark.read.parquet(str(folder / "user_factors")),
-                                             spark.read.parquet(str(folder / "item_factors")), str(scratch),
-                                             self.top_n)
+            rows = spark_als.published_lists(totals, blocked, *factors, scratch, self.top_n)
             rows = spark_als.documents(rows, version).cache()
             report = mongo.publish_frame(mongo.recommendations_database, collection, rows, version)
             by_strategy = {r["strategy"]: r["count"] for r in rows.filter("rank = 1").groupBy("strategy").count()
@@ -144,7 +144,7 @@ class SparkAlsEngine(AlsEngine):
             preview = rows.limit(10).toPandas()
             rows.unpersist(), totals.unpersist()
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            storage.remove_tree(scratch)
         return report, by_strategy, preview, engagement_version
 
 

@@ -38,7 +38,7 @@ def _engine(name: str, switch: str) -> str:
 
 def build_resources(s: Settings) -> dict:
     mongo = MongoResource(uri=secret(s, "MONGO_URI"), timeout_ms=s.MONGO_TIMEOUT_MS, database=s.MONGO_DB,
-                          recommendations_database=s.MONGO_RECS_DB, fallback_dir=str(s.delta_dir))
+                          recommendations_database=s.MONGO_RECS_DB, fallback_dir=s.delta_uri)
     spark = spark_resource(s.SPARK_MASTER, s.spark_conf)
     knn = {"top_k": s.TOP_K, "within_batch_if_empty": s.WITHIN_BATCH_IF_EMPTY}
     als = {"rank": s.ALS_RANK, "iterations": s.ALS_ITERATIONS, "reg": s.ALS_REG, "alpha": s.ALS_ALPHA,
@@ -51,8 +51,8 @@ def build_resources(s: Settings) -> dict:
             transcripts_topic=s.TOPIC_TRANSCRIPTS, user_events_topic=s.TOPIC_USER_EVENTS,
             user_events_dlq_topic=s.TOPIC_USER_EVENTS_DLQ, topic_partitions=s.TOPIC_PARTITIONS),
         "mongo": mongo,
-        "delta": DeltaTables(root=str(s.delta_dir)),
-        "files": DataDir(path=str(s.data_dir), keep_wav=s.KEEP_WAV),
+        "delta": DeltaTables(root=s.delta_uri),
+        "files": DataDir(path=str(s.data_dir), storage_uri=s.storage_uri, keep_wav=s.KEEP_WAV),
         "podcast_index": PodcastIndexResource(
             base_url=s.podcast_index_url, api_key=secret(s, "PODCAST_INDEX_API_KEY"),
             api_secret=secret(s, "PODCAST_INDEX_API_SECRET"), rate_per_sec=s.PODCAST_INDEX_RATE_PER_SEC,
@@ -82,7 +82,7 @@ def build_resources(s: Settings) -> dict:
         else KnnEngine(**knn),
         "als": SparkAlsEngine(spark=spark, **als) if _engine(s.ALS_ENGINE, "ALS_ENGINE") == "spark"
         else AlsEngine(**als),
-        "io_manager": delta_io_manager(str(s.data_dir)),
+        "io_manager": delta_io_manager(s.delta_uri),
         "mongo_io_manager": MongoIOManager(mongo=mongo),
     }
 

@@ -67,8 +67,9 @@ class DeltaFrameIOManager(dg.ConfigurableIOManager):
         return DeltaTable(self._uri(upstream)).to_pandas(filters=filters)
 
 
-def delta_io_manager(data_dir: str) -> DeltaFrameIOManager:
-    return DeltaFrameIOManager(root=f"{data_dir.rstrip('/')}/delta")
+def delta_io_manager(delta_uri: str) -> DeltaFrameIOManager:
+    """The IO manager of the tables under ``delta_uri`` (``Settings.delta_uri``: a path or an object store)."""
+    return DeltaFrameIOManager(root=delta_uri.rstrip("/"))
 
 
 def _target(context) -> tuple[str, list[str], list, tuple[str, ...]]:

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from podcast_assets.common import storage
 from podcast_assets.common.delta_writes import replace_rows
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.resources.delta import DataDir, DeltaTables
@@ -39,11 +40,11 @@ def transcript_passages(context: dg.AssetExecutionContext, embedder: EmbedderRes
     rows = []
     by_id = transcripts.set_index("episode_id")
     for episode_id in todo:
-        path = files.folder("transcripts") / f"{by_id.loc[episode_id, 'file_stem']}.json"
-        segments = json.loads(path.read_text())["segments"] if path.is_file() else []
+        path = files.artefacts("transcripts", f"{by_id.loc[episode_id, 'file_stem']}.json")
+        segments = json.loads(storage.read_text(path))["segments"] if storage.is_file(path) else []
         passages_of = cut(segments)
         if not passages_of:  # no timings (a file lost, a publisher transcript without them): one passage
-            context.log.warning(f"episode {episode_id}: no timed segments in {path.name}; its transcript is one "
+            context.log.warning(f"episode {episode_id}: no timed segments in {path.rsplit('/', 1)[-1]}; its transcript is one "
                                 "passage from 0:00")
             passages_of = cut([{"start": 0.0, "end": float(by_id.loc[episode_id, "duration"] or 0.0),
                                 "text": str(by_id.loc[episode_id, "transcript"] or "")}])
@@ -83,10 +84,10 @@ def passage_keyword_index(context: dg.AssetExecutionContext, embedder: EmbedderR
     rows = rows[rows["model"] == embedder.model_name].reset_index(drop=True)
     started = dt.datetime.now(dt.UTC)
     index = KeywordIndex.build(rows["text"].tolist())
-    folder = save_version(files.folder("search", "keywords"), index, pa.Table.from_pandas(rows, preserve_index=False),
+    folder = save_version(files.artefacts("search", "keywords"), index, pa.Table.from_pandas(rows, preserve_index=False),
                           version, embedder.model_name)
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     context.log.info(f"keyword index of {len(rows)} passages (table version {version}) built in {seconds:.1f} s")
     return dg.MaterializeResult(metadata={
         "passages": len(rows), "passages_version": version, "vocabulary": len(index.bm25.vocab_dict),
-        "build_seconds": round(seconds, 2), "folder": dg.MetadataValue.path(str(folder))})
+        "build_seconds": round(seconds, 2), "folder": dg.MetadataValue.path(folder)})

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from podcast_assets.common import storage
 from podcast_assets.common.ids import EPISODE_ID
 from podcast_assets.resources.factory import resources_outside_runs
 from podcast_assets.search.answers import search, within
@@ -32,7 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
     held, and the holder's thread started."""
     resources = resources_outside_runs(settings, "delta", "mongo", "embedder")
     delta, mongo, embedder = resources["delta"], resources["mongo"], resources["embedder"]
-    holder = PassageHolder(delta, settings.data_dir / "search" / "keywords", embedder.model_name,
+    holder = PassageHolder(delta, storage.join(settings.storage_uri, "search", "keywords"), embedder.model_name,
                            settings.SERVE_REFRESH_SECONDS, log=log.info)
     state: dict = {}
     embedding = threading.Lock()  # one query embedding at a time: the model is shared by the request threads
@@ -109,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/episodes/{episode_id}/transcript", summary="an episode's transcript: segments with times, chapters")
     def transcript(episode_id: EpisodeId) -> dict:
-        found = queries.transcript(delta, settings.data_dir / "transcripts", episode_id)
+        found = queries.transcript(delta, storage.join(settings.storage_uri, "transcripts"), episode_id)
         if found is None:
             raise HTTPException(404, f"episode {episode_id} has no transcript")
         return found

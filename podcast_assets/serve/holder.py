@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.search.answers import COLUMNS, Held, hold
@@ -15,7 +14,7 @@ from podcast_assets.search.keyword_store import load_current
 
 
 class PassageHolder:
-    def __init__(self, delta: DeltaTables, keywords_dir: Path, model: str, refresh_seconds: float = 5.0,
+    def __init__(self, delta: DeltaTables, keywords_dir: str, model: str, refresh_seconds: float = 5.0,
                  log: Callable[[str], None] = print):
         self.delta, self.keywords_dir, self.model = delta, keywords_dir, model
         self.refresh_seconds, self.log = refresh_seconds, log

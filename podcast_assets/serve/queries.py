@@ -5,8 +5,8 @@ the popular episodes under the same rules) and an episode's transcript (its JSON
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from podcast_assets.common import storage
 from podcast_assets.recommendations.assets import engagement_of, unplayable_episodes
 from podcast_assets.recommendations.lists import popularity_rows
 from podcast_assets.resources.delta import DeltaTables
@@ -57,7 +57,7 @@ def recommendations(mongo: MongoResource, delta: DeltaTables, user_id: str, n: i
     return {"user_id": user_id, "model_version": version, "recommendations": rows}
 
 
-def transcript(delta: DeltaTables, transcripts_dir: Path, episode_id: str) -> dict | None:
+def transcript(delta: DeltaTables, transcripts_uri: str, episode_id: str) -> dict | None:
     """The episode's transcript JSON (segments, chapters, language, model), or None if it has none."""
     # filtered here, not by a Delta predicate: the status table's strings are read as string_view
     rows = delta.pandas("transcripts", ["episode_id", "status", "file_stem", "created_at"])
@@ -65,7 +65,7 @@ def transcript(delta: DeltaTables, transcripts_dir: Path, episode_id: str) -> di
     if rows.empty:
         return None
     try:
-        return json.loads((transcripts_dir / f"{rows['file_stem'].iloc[-1]}.json").read_text())
+        return json.loads(storage.read_text(storage.join(transcripts_uri, f"{rows['file_stem'].iloc[-1]}.json")))
     except (OSError, ValueError):
         return None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from podcast_assets.common import storage
 from podcast_assets.common.ids import is_episode_id
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource
@@ -205,12 +206,6 @@ def _taken_names(delta: DeltaTables) -> dict[str, str]:
     return dict(zip(rows["file_stem"], rows["episode_id"]))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=[episode_audio],
           kinds={"deltalake", "kafka"}, retry_policy=TRANSIENT)
 def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whisper: WhisperResource,
@@ -283,13 +278,13 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
     chapters = _chapters(context, episode_id, ep, feeds)
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
-    out = files.folder("transcripts")
-    paths = {"json": out / f"{stem}.json", "vtt": out / f"{stem}.vtt", "podcast_json": out / f"{stem}.podcast.json"}
+    paths = {kind: files.artefacts("transcripts", f"{stem}.{suffix}")  # each written whole: storage.write_text
+             for kind, suffix in (("json", "json"), ("vtt", "vtt"), ("podcast_json", "podcast.json"))}
     payload = {"episode_id": episode_id, "podcast_title": row["podcast_title"], "episode_title": row["episode_title"],
                "model": result.model, "source": result.source, **result.as_dict(), "chapters": chapters}
-    _write_atomically(paths["json"], json.dumps(payload, indent=1))
-    _write_atomically(paths["vtt"], to_vtt(result.segments))
-    _write_atomically(paths["podcast_json"], to_podcast_json(result.segments))
+    storage.write_text(paths["json"], json.dumps(payload, indent=1))
+    storage.write_text(paths["vtt"], to_vtt(result.segments))
+    storage.write_text(paths["podcast_json"], to_podcast_json(result.segments))
     row.update(transcript=result.text, status="transcribed", language=result.language,
                language_probability=result.language_probability, duration=result.duration, model=result.model,
                source=result.source, file_stem=stem)

@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from podcast_assets.common import storage
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.runs.check_results import check_result, latest_materialization
 from podcast_assets.transcripts.assets import transcripts
@@ -30,6 +31,6 @@ def outcomes_are_complete(context: dg.AssetCheckExecutionContext, delta: DeltaTa
     ids = set(table.loc[pd.to_datetime(table["created_at"], utc=True) >= since, "episode_id"])
     # the same episodes' rows across the whole table: a second row of one shows here
     same = table[table["episode_id"].isin(ids)]
-    names = {p.name for p in files.folder("transcripts").iterdir()}
+    names = set(storage.names(files.artefacts("transcripts")))
     return check_result(outcome_rows(same, names), "episode outcomes", since=since.isoformat(timespec="seconds"),
                         by_status=dg.MetadataValue.json(same["status"].str.split(":").str[0].value_counts().to_dict()))

@@ -29,8 +29,8 @@ def daily_reader(daily_table: pd.DataFrame) -> int:
     return len(daily_table)
 
 
-def test_unpartitioned_round_trip_lands_under_data_dir_delta(tmp_path):
-    io = delta_io_manager(str(tmp_path))
+def test_unpartitioned_round_trip_lands_under_its_root(tmp_path):
+    io = delta_io_manager(str(tmp_path / "delta"))
     result = dg.materialize([plain_table, plain_reader], resources={"io_manager": io, "mem": dg.InMemoryIOManager()})
     assert result.success
     assert result.output_for_node("plain_reader") == 3
@@ -45,7 +45,7 @@ def test_unpartitioned_round_trip_lands_under_data_dir_delta(tmp_path):
 
 
 def test_partitioned_round_trip_keeps_other_days(tmp_path):
-    io = delta_io_manager(str(tmp_path))
+    io = delta_io_manager(str(tmp_path / "delta"))
     for key in ("2026-11-01", "2026-11-02", "2026-11-01"):
         result = dg.materialize([daily_table, daily_reader], resources={"io_manager": io, "mem": dg.InMemoryIOManager()}, partition_key=key)
         assert result.success
