@@ -11,7 +11,8 @@ against popularity, the documents per second, and the peak memory of this (drive
 ``partitions``: a Dagster instance (SQLite, as ``dagster dev`` on the local default) holding ``--partitions``
 episode partitions, a share of them materialised; then the tick of ``episode_metadata_sensor`` with one new
 message (the sensor's own code against the instance, a real broker), and the GraphQL queries the asset page of
-``transcripts`` makes (partition health, the latest materialisation), each timed over a running webserver.
+``transcripts`` makes (partition health, the latest materialisation), each timed over a running webserver, and
+one evaluation of the graph's automation conditions (what ``automation_sensor`` does at each tick).
 
 Run: ``.venv/bin/python bench/scale.py --cases als,partitions`` (defaults: the sizes of issue 30:
 200k users x 20k episodes x 10M interactions; 100k partitions).
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import resource
+import os
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,8 +41,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mib(pid: int | str = "self", field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakMemory:
+    """The largest resident size of this process seen while Spark works (sampled every 0.2 s: the data made
+    before it are not counted), and the JVM's own peak (driver and executors are one JVM in local mode)."""
+
+    def __enter__(self):
+        self.peak, self.done = rss_mib(), threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def _watch(self):
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, rss_mib())
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    @staticmethod
+    def jvm_peak() -> float:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+        java = [c for c in children if "java" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="ignore")]
+        return rss_mib(java[0], "VmHWM") if java else float("nan")
 
 
 def listening(users: int, episodes: int, interactions: int, seed: int = 7) -> pa.Table:
@@ -106,7 +136,9 @@ def als(args) -> None:
     delta = DeltaTables(root=str(settings.delta_dir))
     mongo = MongoResource(uri=settings.MONGO_URI, fallback_dir=str(settings.delta_dir), timeout_ms=30000)
     root = DataDir(path=str(work)).folder("models", "als")
+    print(f"als: this process holds {rss_mib():,.0f} MiB before Spark starts", flush=True)
     try:
+        watch = PeakMemory().__enter__()
         t0 = time.perf_counter()
         version, counts, metrics, fit_seconds = engine.train_version(delta, root)
         train_seconds = time.perf_counter() - t0
@@ -122,7 +154,9 @@ def als(args) -> None:
         print(f"als: top-10 of every user ranked and published by the executors in {seconds:.1f} s: "
               f"{report.written:,} documents ({report.written / seconds:,.0f}/s incl. ranking), status "
               f"{report.status}, users by strategy {by_strategy}", flush=True)
-        print(f"als: peak memory of the driver's Python process {peak_rss_mib():,.0f} MiB", flush=True)
+        watch.__exit__()
+        print(f"als: peak resident memory while Spark worked: the driver's Python process {watch.peak:,.0f} MiB, "
+              f"the JVM (driver and executors: local mode) {watch.jvm_peak():,.0f} MiB", flush=True)
     finally:
         spark.spark_session.stop()
         stack.down(log=lambda *_: None)
@@ -197,6 +231,17 @@ def partitions(args) -> None:
             return result
 
         timed(f"episode_metadata_sensor tick with {len(keys):,} partitions and one new message", tick)
+        from podcast_assets.definitions import defs
+
+        state = {"cursor": None}
+
+        def automation():  # what automation_sensor evaluates at each tick, its cursor carried over
+            result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=state["cursor"])
+            state["cursor"] = result.cursor
+            return result
+
+        timed("the automation conditions of the whole graph, one evaluation (as automation_sensor's tick)",
+              automation)
         port = free_port()
         web = subprocess.Popen([str(Path(sys.executable).with_name("dagster-webserver")), "-m",
                                 "podcast_assets.definitions", "-p", str(port), "-h", "127.0.0.1"],
