@@ -135,7 +135,7 @@ def als(args) -> None:
     engine = SparkAlsEngine(spark=spark, rank=args.rank, iterations=args.iterations, top_n=10)
     delta = DeltaTables(root=str(settings.delta_dir))
     mongo = MongoResource(uri=settings.MONGO_URI, fallback_dir=str(settings.delta_dir), timeout_ms=30000)
-    root = DataDir(path=str(work)).folder("models", "als")
+    root = DataDir(path=str(work)).artefacts("models", "als")
     print(f"als: this process holds {rss_mib():,.0f} MiB before Spark starts", flush=True)
     try:
         watch = PeakMemory().__enter__()
@@ -149,7 +149,7 @@ def als(args) -> None:
               f"{metrics.get('popularity_ndcg@10', float('nan')):.4f} ({metrics.get('test_interactions')} held out)",
               flush=True)
         t0 = time.perf_counter()
-        report, by_strategy, _, _ = engine.publish_lists(mongo, delta, root / version, version)
+        report, by_strategy, _, _ = engine.publish_lists(mongo, delta, root, version)
         seconds = time.perf_counter() - t0
         print(f"als: top-10 of every user ranked and published by the executors in {seconds:.1f} s: "
               f"{report.written:,} documents ({report.written / seconds:,.0f}/s incl. ranking), status "

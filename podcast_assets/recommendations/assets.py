@@ -13,6 +13,7 @@ from podcast_assets.recommendations.hybrid import blend
 from podcast_assets.recommendations.lists import model_rows, popularity_rows
 from podcast_assets.recommendations.model_store import (
     document,
+    has_factor_tables,
     latest_version,
     load_version,
     new_version,
@@ -106,7 +107,7 @@ def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: Data
               als: AlsEngine) -> dg.MaterializeResult:
     """Implicit ALS on summed engagement; a new complete version directory per training."""
     if isinstance(als, SparkAlsEngine):  # everything on the executors: nothing per user comes back here
-        if not delta.exists("daily_engagement"):
+        if not delta.files("daily_engagement")[0]:
             raise dg.Failure("daily_engagement is empty: ingest listener events first")
         version, counts, metrics, fit_seconds = als.train_version(delta, model_root(files))
     else:
@@ -159,7 +160,8 @@ def user_recommendations(context: dg.AssetExecutionContext, mongo: MongoResource
     for users with no positive engagement. Never an engaged episode, never an unplayable one (``rules.py``).
     A document: one recommendation (user, episode, score, rank, strategy, model version)."""
     version = publishable_model(context, files)
-    if isinstance(als, SparkAlsEngine):  # ranked and written by the executors
+    # ranked and written by the executors; a version the local engine trained (arrays) is ranked here
+    if isinstance(als, SparkAlsEngine) and has_factor_tables(model_root(files), version):
         report, by_strategy, preview, engagement_version = als.publish_lists(mongo, delta, model_root(files), version)
         meta = _report_metadata(report, report.written + report.fallback_rows, preview, context)
     else:

@@ -3,8 +3,9 @@ training gets a new version folder; ``LATEST`` moves only when it is complete.
 
 Object stores have no rename, so a version is written in place and made visible by its ``COMPLETE`` marker,
 written last: readers never take a version without it, and earlier versions are never touched. A folder
-without the marker that is older than the newest complete version was left by a killed training (one
-training runs at a time: the ``recommendations`` pool) and goes at the next ``prune``.
+without the marker, older than the newest complete version and begun more than ``ABANDONED_AFTER`` ago, was left
+by a killed training and goes at the next ``prune`` (a training may run outside the daemon's
+``recommendations`` pool, from the CLI, so a younger one may still be written).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from podcast_assets.common import storage
 
 # a version the Spark engine wrote holds its factors as Parquet tables: (ids document, id column)
+ABANDONED_AFTER = dt.timedelta(hours=24)
 FACTOR_TABLES = {"user_factors": ("users", "user_id"), "item_factors": ("items", "episode_id")}
 
 
@@ -85,6 +87,18 @@ def _folders(root) -> list[str]:
     return [n for n in storage.names(str(root)) if not n.startswith(".") and n not in ("LATEST",)]
 
 
+def _begun(folder: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(folder.split("-", 1)[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=dt.UTC)
+    except ValueError:  # not a version's name: never taken for an abandoned one
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def has_factor_tables(root, version: str) -> bool:
+    """Whether a version holds Spark's factor tables (the Spark engine's) rather than arrays."""
+    return storage.exists(storage.join(str(root), version, "user_factors"))
+
+
 def versions(root) -> list[str]:
     return [v for v in _folders(root) if storage.is_file(storage.join(str(root), v, "COMPLETE"))]
 
@@ -106,7 +120,8 @@ def prune(root, keep: int, also_keep: set[str] = frozenset()) -> list[str]:
     all_versions = versions(root)
     kept = set(all_versions[-keep:]) | set(also_keep) | {latest_version(root)}
     removed = [v for v in all_versions if v not in kept]
-    abandoned = [f for f in _folders(root) if f not in all_versions and all_versions and f < all_versions[-1]]
+    abandoned = [f for f in _folders(root) if f not in all_versions and all_versions and f < all_versions[-1]
+                 and _begun(f) < dt.datetime.now(dt.UTC) - ABANDONED_AFTER]
     for v in removed + abandoned:
         storage.remove_tree(storage.join(str(root), v))
     return removed

@@ -51,10 +51,12 @@ def unplayable(statuses: DataFrame) -> DataFrame:
     return statuses.filter(bad).select("episode_id").distinct()
 
 
-def numbered(df: DataFrame, index: str) -> DataFrame:
-    """``df``'s rows with a dense integer ``index`` from 0, given by the executors (``zipWithIndex``)."""
+def numbered(df: DataFrame, index: str, by: str) -> DataFrame:
+    """``df``'s rows with a dense integer ``index`` from 0 in the order of ``by`` (unique per row), given by the
+    executors (``zipWithIndex``). The order makes the index the same each time the lineage is recomputed:
+    rows leave a shuffle in no fixed order on a cluster, and factors must meet the ids they were fitted for."""
     schema = df.schema.add(index, "long")
-    rows = df.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1]))
+    rows = df.orderBy(by).rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1]))
     return df.sparkSession.createDataFrame(rows, schema).withColumn(index, F.col(index).cast("int"))
 
 
@@ -66,8 +68,8 @@ def confidence(params: AlsParams):
 def fit(totals: DataFrame, params: AlsParams) -> tuple[DataFrame, DataFrame, dict]:
     """The model's (user_id, features) and (episode_id, features) tables, and the counts of what it learnt from."""
     rows = totals.withColumn("c", confidence(params)).filter("c > 0")
-    users = numbered(rows.select("user_id").distinct(), "u")
-    items = numbered(rows.select("episode_id").distinct(), "i")
+    users = numbered(rows.select("user_id").distinct(), "u", "user_id")
+    items = numbered(rows.select("episode_id").distinct(), "i", "episode_id")
     ratings = joined(joined(rows, users, "user_id"), items, "episode_id").select("u", "i", F.col("c").cast("float"))
     counts = ratings.agg(F.count("*").alias("nnz"), F.countDistinct("u").alias("users")).first()
     model = spark_estimator(totals.sparkSession, params, counts["nnz"] / max(1, counts["users"])).fit(ratings)
@@ -86,7 +88,7 @@ def item_table(item_factors: DataFrame, totals: DataFrame, blocked: DataFrame) -
              .select("episode_id", "features", F.col("blocked").isNull().alias("recommendable"),
                      F.coalesce("reached", F.lit(False)).alias("reached"),
                      F.coalesce("popularity", F.lit(0.0)).alias("popularity")))
-    return numbered(table, "i")
+    return numbered(table, "i", "episode_id")
 
 
 def written(items: DataFrame, location: str) -> DataFrame:

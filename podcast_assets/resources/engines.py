@@ -111,11 +111,13 @@ class SparkAlsEngine(AlsEngine):
         daily = spark_als.read_table(spark, files, delta.uri("daily_engagement"), ENGAGEMENT_COLUMNS)
         version, folder = begin_version(root)
         scratch = storage.join(root, f".scratch-{version}")  # the evaluation's item table
-        users, items, counts, metrics, seconds = spark_als.train(daily, self.params(), scratch)
-        users.write.parquet(spark_als.hadoop_uri(storage.join(folder, "user_factors")))
-        items.write.parquet(spark_als.hadoop_uri(storage.join(folder, "item_factors")))
-        users.unpersist(), items.unpersist()
-        storage.remove_tree(scratch)
+        try:
+            users, items, counts, metrics, seconds = spark_als.train(daily, self.params(), scratch)
+            users.write.parquet(spark_als.hadoop_uri(storage.join(folder, "user_factors")))
+            items.write.parquet(spark_als.hadoop_uri(storage.join(folder, "item_factors")))
+            users.unpersist(), items.unpersist()
+        finally:
+            storage.remove_tree(scratch)
         complete_version(root, version, {"params": self.params().as_dict(), "metrics": metrics, "counts": counts,
                                          "engine": self.name})
         return version, counts, metrics, seconds

@@ -64,6 +64,7 @@ class MongoResource(dg.ConfigurableResource):
         executors upsert their partitions, each keeping what it cannot write in the Delta fallback; the driver
         replays an earlier outage first and switches the pointer once the whole set is in."""
         replayed = 0
+        MongoSink(None, db, collection, self.fallback_dir).ensure_fallback()
         try:
             with self.client() as client:
                 replayed = MongoSink(client, db, collection, self.fallback_dir).replay()
@@ -74,7 +75,8 @@ class MongoResource(dg.ConfigurableResource):
         uri, timeout_ms, fallback_dir = self.uri, self.timeout_ms, self.fallback_dir  # the task needs no resource
 
         def task(partition):
-            with MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms) as client:
+            with MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+                             socketTimeoutMS=max(timeout_ms * 10, 30000)) as client:
                 done, left = write_rows((r.asDict() for r in partition), client, db, collection, fallback_dir)
             written.add(done)
             kept.add(left)

@@ -112,6 +112,12 @@ class MongoSink:
         DeltaTable(self.fallback_path).delete(f"written_at <= '{cutoff}'")
         return len(rows)
 
+    def ensure_fallback(self) -> None:
+        """The fallback table created, empty, if it is not there: writers side by side (Spark tasks) then only
+        append to it, where racing to create it would fail all but one."""
+        if not DeltaTable.is_deltatable(self.fallback_path):
+            write_deltalake(self.fallback_path, FALLBACK_SCHEMA.empty_table(), mode="append")
+
     def _fallback(self, docs: list[dict]) -> None:
         now = dt.datetime.now(dt.UTC)
         table = pa.table({"_id": [d["_id"] for d in docs], "doc": [json_util.dumps(d) for d in docs],

@@ -9,7 +9,10 @@ temporary folder and copied up, and one on object storage is copied down before 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -47,10 +50,23 @@ def current(root) -> dict | None:
         return None
 
 
-def _local(folder: str) -> Path:
+def _local(root: str, name: str) -> Path:
+    """A local folder holding the index ``name`` of ``root``: itself, or its copy in this machine's cache of the
+    root (one index at a time: the one before is removed, its memory maps live on until closed)."""
+    folder = storage.join(root, name)
     if storage.is_local(folder):
         return Path(folder.removeprefix("file://"))
-    return storage.download_dir(folder, Path(tempfile.mkdtemp(prefix="keywords-")))  # kept: bm25s maps it
+    cache = Path(tempfile.gettempdir()) / "podcast-assets-keywords" / hashlib.sha1(root.encode()).hexdigest()[:12]
+    copy = cache / name
+    if not copy.is_dir():
+        for old in cache.glob("*"):
+            shutil.rmtree(old, ignore_errors=True)
+        partial = storage.download_dir(folder, cache / f".{name}.{os.getpid()}.partial")
+        try:
+            partial.rename(copy)  # whole or not at all
+        except OSError:  # another process got there first
+            shutil.rmtree(partial, ignore_errors=True)
+    return copy
 
 
 def load_current(root, passages_version: int, model: str, table: pa.Table) -> KeywordIndex | None:
@@ -60,7 +76,7 @@ def load_current(root, passages_version: int, model: str, table: pa.Table) -> Ke
     if not pointer or pointer.get("passages_version") != passages_version or pointer.get("model") != model:
         return None
     try:
-        folder = _local(storage.join(str(root), pointer["folder"]))
+        folder = _local(str(root), pointer["folder"])
         index, meta = KeywordIndex.load(folder)
         if meta.get("tokens") != TOKENS:  # built by an older tokenisation: its words are not the query's
             return None

@@ -62,15 +62,17 @@ def test_files_models_and_the_keyword_index_by_uri(where, bucket, tmp_path):
     assert storage.read_text(storage.join(root, "t", "a.json")) == '{"x": 1}' and storage.names(root) == ["t"]
 
     models = storage.join(root, "models", "als")
+    abandoned = storage.join(models, "20200101T000000000000-0a0a0a")  # a training killed long ago
+    storage.write_text(storage.join(abandoned, "params.json"), "{}")
     made = [model_store.save_version(models, {"f": np.full(3, i)}, {"metrics": {"ok": i == 0}}) for i in range(3)]
-    _, unfinished = model_store.begin_version(models)  # a training killed before its marker
+    running, unfinished = model_store.begin_version(models)  # one still being written (by another process)
     storage.write_text(storage.join(unfinished, "params.json"), "{}")
     newest = model_store.save_version(models, {"f": np.full(3, 9)}, {"metrics": {}})
     assert model_store.versions(models) == [*made, newest] and model_store.latest_version(models) == newest
     assert model_store.load_version(models)[1]["f"].tolist() == [9.0, 9.0, 9.0]
     assert model_store.newest_version_where(models, lambda m: m.get("ok")) == made[0]
     assert model_store.prune(models, 1, {made[0]}) == made[1:]
-    assert set(storage.names(models)) == {"LATEST", made[0], newest}  # the unfinished folder went too
+    assert set(storage.names(models)) == {"LATEST", made[0], running, newest}  # the abandoned folder went too
 
     texts = ["roasting coffee at home", "the night sky in winter", "coffee beans and espresso"]
     keys = pa.table({"episode_id": ["1", "2", "3"], "passage": [0, 0, 0]})

@@ -18,6 +18,7 @@ import pytest
 from deltalake import write_deltalake
 from pymongo import MongoClient
 
+from podcast_assets.common import storage
 from podcast_assets.events.assets import DAILY_SCHEMA
 from podcast_assets.local.stack import Stack
 from podcast_assets.recommendations.assets import als_model, engagement_read, model_root, user_recommendations
@@ -83,10 +84,10 @@ def test_spark_engine_publishes_the_rules_set_without_collecting_to_the_driver(o
         result = dg.materialize([als_model, user_recommendations], resources=resources)
         session = spark.spark_session
         version = result.asset_materializations_for_node("als_model")[0].metadata["model_version"].value
-        folder = model_root(resources["files"]) / version
+        folder = storage.join(model_root(resources["files"]), version)
         # the limit is real: bringing the factors back to this process fails
         with pytest.raises(Exception, match="maxResultSize"):
-            session.read.parquet(str(folder / "user_factors")).collect()
+            session.read.parquet(storage.join(folder, "user_factors")).collect()
         # MongoDB down under the publish: the tasks keep the whole set in the Delta fallback, the next publish
         # replays it and switches the pointer; nothing is lost or doubled
         own_stack.stop_service("mongodb")
