@@ -57,6 +57,15 @@ def stack(tmp_path_factory):
                 os.environ[k] = v
 
 
+@pytest.fixture
+def own_stack(tmp_path):
+    """A broker and MongoDB of the test's own (no Podcast Index), for tests that stop and start them."""
+    s = Stack(stack_settings(tmp_path, MONGO_TIMEOUT_MS=800), with_podcast_index=False)
+    s.up(log=lambda *_: None)
+    yield s
+    s.down(log=lambda *_: None)
+
+
 def own_topics(settings: Settings) -> Settings:
     """The session shares one broker: each test (and fixture) gets topics of its own."""
     tag = uuid.uuid4().hex[:8]

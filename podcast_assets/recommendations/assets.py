@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.recommendations.evaluation import beats_popularity
-from podcast_assets.recommendations.history import engagement_totals
+from podcast_assets.recommendations.history import ENGAGEMENT_COLUMNS, engagement_totals
 from podcast_assets.recommendations.hybrid import blend
 from podcast_assets.recommendations.lists import model_rows, popularity_rows
 from podcast_assets.recommendations.model_store import (
@@ -42,7 +42,6 @@ def model_root(files: DataDir) -> str:
     return files.artefacts("models", "als")
 
 
-ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]
 
 
 def engagement_read(delta: DeltaTables, version: int | None = None) -> tuple[pd.DataFrame, int | None]:
@@ -127,13 +126,12 @@ def als_model(context: dg.AssetExecutionContext, delta: DeltaTables, files: Data
     removed = prune(root, als.versions_kept, {approved} if approved else set())
     context.log.info(f"ALS version {version}: {counts}, fit {fit_seconds:.2f}s on {als.name}; "
                      f"{len(removed)} old versions removed")
-    m = metrics
-    table = pd.DataFrame([{"model": name, **{k: m.get(f"{name}_{k}") for k in METRICS}}
+    table = pd.DataFrame([{"model": name, **{k: metrics.get(f"{name}_{k}") for k in METRICS}}
                           for name in ("als", "popularity")])
     return dg.MaterializeResult(metadata={
         "model_version": version, "engine": als.name, "fit_seconds": fit_seconds, **counts,
-        **{k: float(v) for k, v in m.items() if isinstance(v, float)},
-        "evaluation": dg.MetadataValue.md(table.to_markdown(index=False)) if m else "no held-out users yet"})
+        **{k: float(v) for k, v in metrics.items() if isinstance(v, float)},
+        "evaluation": dg.MetadataValue.md(table.to_markdown(index=False)) if metrics else "no held-out users yet"})
 
 
 def _publish(mongo: MongoResource, collection: str, docs: list[dict], version: str, context) -> dict:

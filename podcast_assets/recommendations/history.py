@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+# the ``daily_engagement`` columns the recommender reads (in-process and in Spark)
+ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]
+
 
 def engagement_totals(daily: pd.DataFrame) -> pd.DataFrame:
     """``daily_engagement`` rows (all days) to one row per (user, episode): summed engagement, last time."""

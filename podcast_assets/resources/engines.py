@@ -16,6 +16,7 @@ import pandas as pd
 from podcast_assets.common import storage
 from podcast_assets.recommendations import spark_als
 from podcast_assets.recommendations.als import AlsParams, fit_local, fit_spark
+from podcast_assets.recommendations.history import ENGAGEMENT_COLUMNS
 from podcast_assets.recommendations.model_store import begin_version, complete_version
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.mongo import MongoResource, WriteReport
@@ -149,5 +150,3 @@ class SparkAlsEngine(AlsEngine):
             storage.remove_tree(scratch)
         return report, by_strategy, preview, engagement_version
 
-
-ENGAGEMENT_COLUMNS = ["user_id", "new_episode_id", "engagement", "last_ts"]

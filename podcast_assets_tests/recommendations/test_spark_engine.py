@@ -20,13 +20,11 @@ from pymongo import MongoClient
 
 from podcast_assets.common import storage
 from podcast_assets.events.assets import DAILY_SCHEMA
-from podcast_assets.local.stack import Stack
 from podcast_assets.recommendations.assets import als_model, engagement_read, model_root, user_recommendations
 from podcast_assets.recommendations.lists import model_rows
 from podcast_assets.recommendations.model_store import load_version
 from podcast_assets.resources.engines import SparkAlsEngine
 from podcast_assets.resources.spark import spark_resource
-from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import resources_for
 
 USERS, ITEMS, TASTES, PER_USER, RANK = 5000, 5000, 25, 20, 64
@@ -53,15 +51,6 @@ def listening(seed: int = 3) -> pd.DataFrame:
             when = start + dt.timedelta(days=int(j * 10 / len(picks)), minutes=int(rng.integers(0, 1440)))
             rows.append((f"u{u}", f"e{item}", when.date(), -1.0 if skip else float(rng.integers(1, 4)), 1, when))
     return pd.DataFrame(rows, columns=DAILY_SCHEMA.names)
-
-
-@pytest.fixture
-def own_stack(tmp_path):
-    """A MongoDB of the test's own, to stop under a publish."""
-    stack = Stack(stack_settings(tmp_path, MONGO_TIMEOUT_MS=800), with_podcast_index=False)
-    stack.up(log=lambda *_: None)
-    yield stack
-    stack.down(log=lambda *_: None)
 
 
 @pytest.mark.slow

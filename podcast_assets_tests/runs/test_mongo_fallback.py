@@ -4,22 +4,11 @@ fallback, and ``mongo_fallback_sensor`` asks for the replaying write once MongoD
 import threading
 
 import dagster as dg
-import pytest
 
-from podcast_assets.local.stack import Stack
 from podcast_assets.resources.mongo import MongoResource
 from podcast_assets.runs.sensors import mongo_fallback_sensor
-from podcast_assets_tests.conftest import stack_settings
 
 DOCS = [{"_id": "a|b|m", "new_episode_id": "a", "historical_episode_id": "b", "model": "m"}]
-
-
-@pytest.fixture
-def own_mongo(tmp_path):
-    stack = Stack(stack_settings(tmp_path, MONGO_TIMEOUT_MS=800), with_podcast_index=False)
-    stack.up(log=lambda *_: None)
-    yield stack
-    stack.down(log=lambda *_: None)
 
 
 def _mongo(stack) -> MongoResource:
@@ -32,26 +21,26 @@ def _tick(mongo, cursor=None, sensor=mongo_fallback_sensor):
                                           resources={"mongo": mongo}))
 
 
-def test_a_server_back_within_the_retries_takes_the_write(own_mongo):
-    own_mongo.stop_service("mongodb")
-    back = threading.Timer(1.0, own_mongo.up, kwargs={"log": lambda *_: None})
+def test_a_server_back_within_the_retries_takes_the_write(own_stack):
+    own_stack.stop_service("mongodb")
+    back = threading.Timer(1.0, own_stack.up, kwargs={"log": lambda *_: None})
     back.start()
-    report = _mongo(own_mongo).write("podcasts", "similarities", DOCS)
+    report = _mongo(own_stack).write("podcasts", "similarities", DOCS)
     back.join()
     assert report.status == "mongo" and report.written == 1, report
-    assert _mongo(own_mongo).pending_fallback("podcasts", "similarities") == 0
+    assert _mongo(own_stack).pending_fallback("podcasts", "similarities") == 0
 
 
-def test_the_sensor_asks_for_the_replaying_write_once_mongo_answers(own_mongo):
-    mongo = _mongo(own_mongo)
+def test_the_sensor_asks_for_the_replaying_write_once_mongo_answers(own_stack):
+    mongo = _mongo(own_stack)
     assert isinstance(_tick(mongo), dg.SkipReason)  # nothing waits
-    own_mongo.stop_service("mongodb")
+    own_stack.stop_service("mongodb")
     report = mongo.write("podcasts", "similarities", DOCS)
     assert report.status == "fallback" and "3 tries" in report.error, report
     assert mongo.pending_fallback("podcasts", "similarities") == 1
     down = _tick(mongo)
     assert not down.run_requests and "unreachable" in down.skip_reason.skip_message and down.cursor == "1"
-    own_mongo.up(log=lambda *_: None)
+    own_stack.up(log=lambda *_: None)
     up = _tick(mongo, down.cursor)
     [request] = up.run_requests
     assert request.asset_selection == [dg.AssetKey("episode_similarities")]
@@ -65,24 +54,24 @@ def test_the_sensor_asks_for_the_replaying_write_once_mongo_answers(own_mongo):
     assert isinstance(_tick(mongo), dg.SkipReason)
 
 
-def test_a_published_set_that_fell_back_is_published_again_by_the_asset_that_made_it(own_mongo):
+def test_a_published_set_that_fell_back_is_published_again_by_the_asset_that_made_it(own_stack):
     """The ALS lists by ``user_recommendations``; popularity lists (no model passed yet) by
     ``popular_recommendations``; the hybrid lists by ``hybrid_recommendations``."""
     from podcast_assets.recommendations.sensors import published_sets_fallback_sensor
 
-    mongo = _mongo(own_mongo)
-    own_mongo.stop_service("mongodb")
+    mongo = _mongo(own_stack)
+    own_stack.stop_service("mongodb")
     for collection, version in (("als_top_n", "popularity-20261203T000000"), ("hybrid_top_n", "20261203T000001")):
         doc = {"_id": f"{version}|u1|1", "user_id": "u1", "new_episode_id": "e1", "rank": 1, "model_version": version}
         assert mongo.publish(mongo.recommendations_database, collection, [doc], version).status == "fallback"
-    own_mongo.up(log=lambda *_: None)
+    own_stack.up(log=lambda *_: None)
     result = _tick(mongo, sensor=published_sets_fallback_sensor)
     assert {r.asset_selection[0].to_user_string() for r in result.run_requests} == {
         "popular_recommendations", "hybrid_recommendations"}
     newer = {"_id": "20261203T000002|u1|1", "user_id": "u1", "new_episode_id": "e2", "rank": 1,
              "model_version": "20261203T000002"}
-    own_mongo.stop_service("mongodb")
+    own_stack.stop_service("mongodb")
     mongo.publish(mongo.recommendations_database, "als_top_n", [newer], "20261203T000002")
-    own_mongo.up(log=lambda *_: None)
+    own_stack.up(log=lambda *_: None)
     result = _tick(mongo, sensor=published_sets_fallback_sensor)  # the newest set waiting is a model's
     assert "user_recommendations" in {r.asset_selection[0].to_user_string() for r in result.run_requests}
