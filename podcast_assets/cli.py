@@ -250,6 +250,22 @@ def _demo(args) -> int:
     return 0 if complete else 1
 
 
+def _worker(args) -> int:
+    import socket
+
+    from podcast_assets.runs.workers import start_worker
+
+    settings = settings_from_env()
+    if not settings.on_workers:
+        print("error: CELERY_BROKER_URL is not set: a worker needs the broker the daemon's runs send steps to",
+              file=sys.stderr)
+        return 1
+    print(f"worker {args.name or socket.gethostname()}: scratch in {settings.data_dir}, shared files in "
+          f"{settings.storage_uri}", file=sys.stderr)
+    start_worker(settings, args.name or socket.gethostname(), args.concurrency, args.log_level)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -297,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     off.add_argument("--out", required=True, metavar="CSV")
     off.add_argument("--engine", choices=["local", "spark"], default="local")
     off.set_defaults(func=_recommend_offline)
+    worker = sub.add_parser("worker", help="a celery worker that executes the episode jobs' steps (with "
+                                           "CELERY_BROKER_URL set; runs/workers.py)")
+    worker.add_argument("--name", help="the worker's name (default: this host's name)")
+    worker.add_argument("--concurrency", type=int, default=1,
+                        help="steps at once (default 1: one transcription uses the host's cores)")
+    worker.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    worker.set_defaults(func=_worker)
     return parser
 
 

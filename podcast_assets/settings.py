@@ -126,6 +126,10 @@ class Settings:
     SERVE_HOST: str = "127.0.0.1"
     SERVE_PORT: int = 8300
     SERVE_REFRESH_SECONDS: float = 5.0  # how often the API looks for a new version of the passages table
+    # Episode steps on workers of other hosts (Dagster's celery executor): the broker's URL (redis://host:port/0);
+    # "" = the local default, every step in its run worker. Workers: ``podcast-assets worker`` (runs/workers.py)
+    CELERY_BROKER_URL: str = field(default="", repr=False)  # may hold a password
+    CELERY_BACKEND_URL: str = field(default="", repr=False)  # where step results go; "" = the broker
     # Spark
     SPARK_MASTER: str = "local[*]"
     SPARK_CONF: str = ""  # "key=value,key=value"
@@ -184,6 +188,11 @@ class Settings:
     def spark_conf(self) -> dict[str, str]:
         pairs = [p.split("=", 1) for p in self.SPARK_CONF.split(",") if "=" in p]
         return {k.strip(): v.strip() for k, v in pairs}
+
+    @property
+    def on_workers(self) -> bool:
+        """Whether the episode jobs' steps run on celery workers (``CELERY_BROKER_URL`` set)."""
+        return bool(self.CELERY_BROKER_URL)
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -7,11 +7,15 @@ never through the environment.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
+from podcast_assets.local.postgres import LocalPostgres, PostgresUnavailable
 from podcast_assets.local.stack import Stack
 from podcast_assets.settings import Settings
 
@@ -121,3 +125,20 @@ def transcribed(ingested):
 
 
 ALONE = ("Deep Space Dispatch", "Night Sky Notes")  # a broken episode and a publisher transcript, one run each
+
+
+@pytest.fixture
+def postgres():
+    """A PostgreSQL server of the test's own (Debian's binaries): its URL, password and libpq DSN."""
+    folder = Path(tempfile.mkdtemp(prefix="podcast-assets-pg-"))  # not under pytest's root-only tmp: the server
+    server = LocalPostgres(folder, free_port())                    # runs as the postgres user
+    try:
+        url = server.start()
+    except PostgresUnavailable as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.fail(f"{exc}: ./run.sh test installs Debian's postgresql")
+    try:
+        yield url, server.password_file.read_text().strip(), server.dsn()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

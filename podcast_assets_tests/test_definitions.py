@@ -44,7 +44,9 @@ def test_downloads_and_transcription_queue_in_lanes_of_their_own():
     import yaml
 
     from podcast_assets.local.instance import DAGSTER_YAML
-    from podcast_assets.transcripts.sensors import QUEUE_TAG, episode_download_job, episode_transcription_job
+    from podcast_assets.transcripts.sensors import QUEUE_TAG, episode_jobs
+
+    episode_download_job, episode_transcription_job = episode_jobs()
 
     runs = yaml.safe_load(DAGSTER_YAML)["concurrency"]["runs"]
     lanes = {limit["value"]: limit["limit"] for limit in runs["tag_concurrency_limits"] if limit["key"] == QUEUE_TAG}

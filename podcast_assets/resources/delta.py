@@ -81,6 +81,9 @@ class DataDir(dg.ConfigurableResource):
     path: str
     storage_uri: str = ""  # "": under ``path``
     keep_wav: bool = False  # keep each episode's WAV after its transcript is committed
+    # steps on workers of other hosts (runs/workers.py): a download leaves its WAV under ``storage_uri`` for
+    # whichever worker transcribes it, since no two share scratch
+    stage_audio: bool = False
 
     def artefacts(self, *parts: str) -> str:
         """The URI of a durable artefact (nothing is created: a write creates what it needs)."""

@@ -52,7 +52,8 @@ def build_resources(s: Settings) -> dict:
             user_events_dlq_topic=s.TOPIC_USER_EVENTS_DLQ, topic_partitions=s.TOPIC_PARTITIONS),
         "mongo": mongo,
         "delta": DeltaTables(root=s.delta_uri),
-        "files": DataDir(path=str(s.data_dir), storage_uri=s.storage_uri, keep_wav=s.KEEP_WAV),
+        "files": DataDir(path=str(s.data_dir), storage_uri=s.storage_uri, keep_wav=s.KEEP_WAV,
+                         stage_audio=s.on_workers),
         "podcast_index": PodcastIndexResource(
             base_url=s.podcast_index_url, api_key=secret(s, "PODCAST_INDEX_API_KEY"),
             api_secret=secret(s, "PODCAST_INDEX_API_SECRET"), rate_per_sec=s.PODCAST_INDEX_RATE_PER_SEC,

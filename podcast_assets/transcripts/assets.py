@@ -148,6 +148,21 @@ def _wav(files: DataDir, episode_id: str) -> Path:
     return files.folder("audio") / f"{episode_id}.wav"
 
 
+def _staged(files: DataDir, episode_id: str) -> str:
+    """Where a download leaves the WAV for another host's worker to transcribe (``DataDir.stage_audio``)."""
+    return files.artefacts("audio", f"{episode_id}.wav")
+
+
+def _stage(files: DataDir, wav: Path, episode_id: str) -> None:
+    if files.stage_audio:
+        storage.upload_file(wav, _staged(files, episode_id))
+        wav.unlink(missing_ok=True)
+
+
+def _downloaded(files: DataDir, episode_id: str) -> bool:
+    return _wav(files, episode_id).exists() or (files.stage_audio and storage.is_file(_staged(files, episode_id)))
+
+
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
               ep: dict, deadline_s: float | None = None) -> tuple[int, float]:
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
@@ -182,13 +197,15 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
         wav = _wav(files, episode_id)
-        if retry and wav.exists():  # an earlier attempt of this run converted it (written atomically)
+        where = _staged(files, episode_id) if files.stage_audio else str(wav)
+        if retry and _downloaded(files, episode_id):  # an earlier attempt of this run converted it (written whole)
             context.log.info(f"episode {episode_id}: downloaded by an earlier attempt of this run")
-            return {"status": "downloaded", "wav": str(wav), "audio_url": redact(ep["audio_url"])}
+            return {"status": "downloaded", "wav": where, "audio_url": redact(ep["audio_url"])}
         size, duration = fetch_wav(delta, files, feeds, episode_id, ep, deadline_s)
+        _stage(files, wav, episode_id)
         context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
         return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
-                "wav": str(wav), "audio_url": redact(ep["audio_url"])}
+                "wav": where, "audio_url": redact(ep["audio_url"])}
 
     # every episode's tries share one download deadline, so each has its outcome within it (plus its decode)
     each_episode(context, keys, fetch, parallel=DOWNLOADS_AT_ONCE, budget_s=feeds.audio_timeout_sec)
@@ -199,6 +216,24 @@ def _remove_wav(files: DataDir, wav: Path) -> None:
     """Once the outcome is committed the WAV has done its job (a re-run fetches it again)."""
     if not files.keep_wav:
         wav.unlink(missing_ok=True)
+        if files.stage_audio:
+            storage.remove_file(_staged(files, wav.stem))
+
+
+def _local_wav(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource,
+               episode_id: str, ep: dict) -> Path:
+    """The episode's WAV in this process's scratch: converted here by its download, else left in shared storage
+    by a download on another host, else fetched again (a re-run after the WAV was removed)."""
+    wav = _wav(files, episode_id)
+    if wav.exists():
+        return wav
+    if files.stage_audio and storage.is_file(_staged(files, episode_id)):
+        storage.download_file(_staged(files, episode_id), wav)
+        context.log.info(f"episode {episode_id}: WAV taken from shared storage ({wav.stat().st_size} bytes)")
+        return wav
+    context.log.info(f"episode {episode_id}: no WAV (removed after its last transcript), fetching again")
+    fetch_wav(delta, files, feeds, episode_id, ep)
+    return wav
 
 
 def _taken_names(delta: DeltaTables) -> dict[str, str]:
@@ -216,25 +251,24 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     episodes loads the models once for all of them."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
-    pipeline = whisper.pipeline()
+    pipeline, where = whisper.kept_pipeline(context.run_id)  # models kept loaded for this process's next step
 
     def transcribe(episode_id: str) -> dict:
         if episode_id in kept:
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
-        wav = _wav(files, episode_id)
-        if not wav.exists():
-            context.log.info(f"episode {episode_id}: no WAV at {wav} (removed after its last transcript), "
-                             "fetching again")
-            fetch_wav(delta, files, feeds, episode_id, ep)
+        wav = _local_wav(context, delta, files, feeds, episode_id, ep)
         # the partition's rows: the episode's one row of the status table
         return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, feeds, delta, files, kafka),
-                "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
+                **where, "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
 
     try:
         each_episode(context, keys, transcribe)
-    finally:
-        pipeline.close()
+    except dg.Failure:  # an episode's own failure (its audio): the models are fine
+        raise
+    except BaseException:  # interrupted or broken: not kept for this process's next step
+        whisper.discard(pipeline)
+        raise
     return dg.MaterializeResult()
 
 

@@ -39,16 +39,46 @@ MAX_MESSAGES_PER_TICK = 500  # per partition: keeps a tick far below Dagster's 6
 RUN_ATTEMPTS = 3
 RUN_RETRIES = {"dagster/max_retries": str(RUN_ATTEMPTS - 1), "dagster/retry_on_asset_or_op_failure": "false"}
 
-episode_download_job = dg.define_asset_job(
-    "episode_download_job", selection=[episode_audio], partitions_def=episode_partitions,
-    description="Download and convert episodes (one dynamic partition, or a range of new ones fetched side by "
-                "side); a refused, dead or corrupt one gets its outcome here.",
-    tags={QUEUE_TAG: "download", **RUN_RETRIES})  # its own lane in the run queue (local/instance.py)
-episode_transcription_job = dg.define_asset_job(
-    "episode_transcription_job", selection=[transcripts], partitions_def=episode_partitions,
-    description="Transcribe downloaded episodes: one dynamic partition, or a range transcribed with the models "
-                "loaded once.",
-    tags={QUEUE_TAG: "transcription", **RUN_RETRIES})  # the run queue holds these to two at a time (local/instance.py)
+
+
+def episode_jobs(executor_def: dg.ExecutorDefinition | None = None) -> tuple:
+    """The two lanes' jobs. ``executor_def``: where their steps run; None is the code location's default (in the
+    run worker), the celery executor sends them to workers on other hosts (``runs/workers.py``)."""
+    download = dg.define_asset_job(
+        "episode_download_job", selection=[episode_audio], partitions_def=episode_partitions,
+        description="Download and convert episodes (one dynamic partition, or a range of new ones fetched side by "
+                    "side); a refused, dead or corrupt one gets its outcome here.",
+        tags={QUEUE_TAG: "download", **RUN_RETRIES}, executor_def=executor_def)  # its own run-queue lane
+    transcription = dg.define_asset_job(
+        "episode_transcription_job", selection=[transcripts], partitions_def=episode_partitions,
+        description="Transcribe downloaded episodes: one dynamic partition, or a range transcribed with the models "
+                    "loaded once.",
+        tags={QUEUE_TAG: "transcription", **RUN_RETRIES}, executor_def=executor_def)  # two at a time (local/instance.py)
+    return download, transcription
+
+
+def episode_sensors(download_job, transcription_job) -> list[dg.SensorDefinition]:
+    """The sensors that drive the two lanes: new messages to download runs, downloads to transcription runs, and
+    an outcome for every episode of a run that failed for good."""
+
+    @dg.sensor(name="episode_metadata_sensor", job=download_job, minimum_interval_seconds=15,
+               default_status=dg.DefaultSensorStatus.RUNNING, description=new_episode_runs.__doc__)
+    def _metadata(context: dg.SensorEvaluationContext, kafka: KafkaResource, whisper: WhisperResource):
+        return new_episode_runs(context, kafka, whisper)
+
+    @dg.run_status_sensor(name="downloaded_audio_sensor", run_status=dg.DagsterRunStatus.SUCCESS,
+                          monitored_jobs=[download_job], request_job=transcription_job, minimum_interval_seconds=5,
+                          default_status=dg.DefaultSensorStatus.RUNNING, description=transcription_runs.__doc__)
+    def _downloaded(context: dg.RunStatusSensorContext):
+        return transcription_runs(context)
+
+    @dg.run_failure_sensor(name="unfinished_episodes_sensor", monitored_jobs=[download_job, transcription_job],
+                           minimum_interval_seconds=10, default_status=dg.DefaultSensorStatus.RUNNING,
+                           description=record_unfinished.__doc__)
+    def _unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
+        record_unfinished(context, delta)
+
+    return [_metadata, _downloaded, _unfinished]
 
 
 def _episode_run_config(docs: list[dict], step: str) -> dict:
@@ -68,9 +98,7 @@ def _run_request(keys: list[str], docs: list[dict], step: str, key_prefix: str =
                          tags={RANGE_START: first, RANGE_END: last, "episodes": str(len(keys))})
 
 
-@dg.sensor(job=episode_download_job, minimum_interval_seconds=15,
-           default_status=dg.DefaultSensorStatus.RUNNING)
-def episode_metadata_sensor(context: dg.SensorEvaluationContext, kafka: KafkaResource, whisper: WhisperResource):
+def new_episode_runs(context: dg.SensorEvaluationContext, kafka: KafkaResource, whisper: WhisperResource):
     """New messages on ``episode-metadata``: one dynamic partition per new episode, and download runs that
     share them out as their transcription will be (``TRANSCRIBE_BATCH`` at most per run).
     The cursor holds the topic's id, the next offset and the last key of each partition; no consumer
@@ -129,10 +157,7 @@ def _run_episodes(instance: dg.DagsterInstance, run: dg.DagsterRun) -> tuple[lis
     return every[every.index(start):every.index(end) + 1], docs
 
 
-@dg.run_status_sensor(name="downloaded_audio_sensor", run_status=dg.DagsterRunStatus.SUCCESS,
-                      monitored_jobs=[episode_download_job], request_job=episode_transcription_job,
-                      minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING)
-def downloaded_audio_sensor(context: dg.RunStatusSensorContext):
+def transcription_runs(context: dg.RunStatusSensorContext):
     """A download run that ended: a transcription run for the episodes it downloaded (a range split where an
     episode's download failed: that one already has its outcome), each run at most ``TRANSCRIBE_BATCH``."""
     run = context.dagster_run
@@ -151,9 +176,7 @@ def downloaded_audio_sensor(context: dg.RunStatusSensorContext):
             for group in groups]
 
 
-@dg.run_failure_sensor(name="unfinished_episodes_sensor", monitored_jobs=[episode_download_job, episode_transcription_job],
-                       minimum_interval_seconds=10, default_status=dg.DefaultSensorStatus.RUNNING)
-def unfinished_episodes_sensor(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
+def record_unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
     """A download or transcription run that failed for good (no retry to come): each of its episodes without an
     outcome since its first attempt gets one, ``failed: run killed N times`` when its worker died every time,
     else the failed step's error. So every episode partition ends with its row in the status table."""

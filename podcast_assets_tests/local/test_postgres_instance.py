@@ -3,10 +3,8 @@ project writes the storage into its own dagster.yaml by the variable's name only
 dequeues a launched run, its run worker and a ``dagster asset materialize`` process write to the same
 database, and nothing is stored in SQLite under DAGSTER_HOME."""
 
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -14,27 +12,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from podcast_assets.local.postgres import LocalPostgres, PostgresUnavailable
-from podcast_assets_tests.conftest import free_port
 from podcast_assets_tests.helpers import env_for, stop_process_group
 
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture
-def postgres():
-    folder = Path(tempfile.mkdtemp(prefix="podcast-assets-pg-"))  # not under pytest's root-only tmp: the server
-    server = LocalPostgres(folder, free_port())                    # runs as the postgres user
-    try:
-        url = server.start()
-    except PostgresUnavailable as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"{exc}: ./run.sh test installs Debian's postgresql")
-    try:
-        yield url, server.password_file.read_text().strip(), server.dsn()
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@ import dagster as dg
 
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.whisper import WhisperResource
-from podcast_assets.transcripts.sensors import RANGE_END, RANGE_START, episode_metadata_sensor
+from podcast_assets.transcripts.sensors import RANGE_END, RANGE_START, episode_jobs, episode_sensors
 from podcast_assets_tests.helpers import kafka_for
 
 
@@ -10,6 +10,7 @@ def _run(instance, kafka, cursor, runs=2, per_run=8):
     ctx = dg.build_sensor_context(instance=instance, cursor=cursor, resources={
         "kafka": kafka, "whisper": WhisperResource(cache_dir="unused", transcription_runs=runs,
                                                    episodes_per_run=per_run)})
+    episode_metadata_sensor = episode_sensors(*episode_jobs())[0]
     return episode_metadata_sensor(ctx), ctx
 
 

@@ -1,0 +1,65 @@
+"""Episode steps on workers of other hosts: Dagster's celery executor (``dagster-celery``) over a Redis broker.
+
+With ``CELERY_BROKER_URL`` set, the episode jobs' run workers (still launched by the daemon on its host) only
+orchestrate: each step goes to the broker as a task, and a worker started with ``podcast-assets worker`` on any
+host executes it. The worker loads the code location itself, with its own environment: its own
+``PODCAST_DATA_DIR`` (scratch audio, model cache) and the deployment's shared ``STORAGE_URI``, Kafka, MongoDB
+and Dagster instance (``DAGSTER_POSTGRES_URL``: a worker writes the step's events to the run's storage, so the
+instance must be one every host reaches). Downloads stage their WAV in shared storage for whichever worker
+transcribes it (``DataDir.stage_audio``).
+
+Each worker takes one step at a time (``--concurrency 1``) in one long-lived process, which keeps the
+transcription models loaded from one step to the next (``WhisperResource.kept_pipeline``); scale out by
+starting more workers, each using the cores of its host.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dagster as dg
+
+from podcast_assets.settings import Settings
+
+# the same Celery settings on both sides: the run worker that sends the steps and the workers that take them
+# (a worker's stdout is not redirected into celery's log: the steps' Dagster logs go to it as they are)
+CELERY_SETTINGS = {"broker_connection_retry_on_startup": True, "worker_prefetch_multiplier": 1,
+                   "worker_redirect_stdouts": False}
+
+
+def _value_or_variable(settings: Settings, name: str):
+    """The executor config of a URL that may hold a password: the variable's name when it came from the
+    environment (the run worker reads it there; Dagster never stores or shows it), else the value."""
+    return {"env": name} if name in settings.from_environment else getattr(settings, name)
+
+
+def celery_workers_executor(settings: Settings) -> dg.ExecutorDefinition:
+    """``dagster_celery.celery_executor`` configured with the deployment's broker and result backend."""
+    from dagster_celery import celery_executor
+
+    backend = "CELERY_BACKEND_URL" if settings.CELERY_BACKEND_URL else "CELERY_BROKER_URL"
+    return celery_executor.configured(
+        {"broker": _value_or_variable(settings, "CELERY_BROKER_URL"), "backend": _value_or_variable(settings, backend),
+         "config_source": CELERY_SETTINGS},
+        name="celery_workers")
+
+
+def start_worker(settings: Settings, name: str, concurrency: int = 1, loglevel: str = "INFO") -> None:
+    """A celery worker (blocks until stopped) that takes the episode steps from the deployment's broker."""
+    from celery import signals
+    from dagster_celery.executor import CeleryExecutor
+    from dagster_celery.make_app import make_app
+    from dagster_celery.tasks import create_task
+
+    if not settings.on_workers:
+        raise ValueError("CELERY_BROKER_URL is not set: there is no broker to take steps from")
+    executor = CeleryExecutor.for_cli(broker=settings.CELERY_BROKER_URL,
+                                      backend=settings.CELERY_BACKEND_URL or settings.CELERY_BROKER_URL,
+                                      config_source=CELERY_SETTINGS)
+    app = make_app(executor.app_args())
+    create_task(app)  # dagster-celery's step task, the one the executor sends
+    # the steps' own Dagster logs say what happened; celery's line per task would repeat every event it returns
+    signals.after_setup_logger.connect(
+        lambda **_: logging.getLogger("celery.app.trace").setLevel(logging.WARNING), weak=False)
+    app.worker_main(["worker", f"--hostname={name}@%h", f"--concurrency={concurrency}", "--pool=prefork",
+                     f"--loglevel={loglevel}", "--without-gossip", "--without-mingle", "--queues=dagster"])
