@@ -33,8 +33,9 @@ case "$cmd" in
   setup) ;;
   demo) exec "$VENV/bin/podcast-assets" demo "$@" ;;
   test)
-    # the browser tests drive Debian's Chromium; the instance-on-Postgres test runs Debian's PostgreSQL server
-    apt_install chromium:chromium pg_ctlcluster:postgresql
+    # the browser tests drive Debian's Chromium; the instance-on-Postgres tests run Debian's PostgreSQL server,
+    # the workers' test Debian's Redis as the broker
+    apt_install chromium:chromium pg_ctlcluster:postgresql redis-server:redis-server
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./run.sh demo|test|setup" >&2; exit 2 ;;
 esac

@@ -16,6 +16,9 @@ setup(
         "dagster-webserver==1.13.27",
         "dagster-pyspark==0.29.27",
         "dagster-postgres==0.29.27",  # the production instance storage (local/instance.py)
+        "dagster-celery[redis]==0.29.27",  # episode steps on workers of other hosts (runs/workers.py)
+        "celery==5.7.0",
+        "redis==8.2.0",
         "deltalake>=1.1,<2",
         "pandas>=2.2,<3",
         "pyarrow>=16",

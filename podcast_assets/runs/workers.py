@@ -22,9 +22,13 @@ import dagster as dg
 from podcast_assets.settings import Settings
 
 # the same Celery settings on both sides: the run worker that sends the steps and the workers that take them
-# (a worker's stdout is not redirected into celery's log: the steps' Dagster logs go to it as they are)
+# A step is acknowledged when it has ended, not when it starts: if the process executing it dies (SIGKILL, out
+# of memory) the step goes back on the queue and a worker runs it again (the episode steps are safe to repeat:
+# transcripts/assets.py). A whole worker lost with its host is redelivered after the broker's visibility
+# timeout (Redis: one hour). A worker's stdout is not redirected into celery's log: the steps' Dagster logs go
+# to it as they are.
 CELERY_SETTINGS = {"broker_connection_retry_on_startup": True, "worker_prefetch_multiplier": 1,
-                   "worker_redirect_stdouts": False}
+                   "task_acks_late": True, "task_reject_on_worker_lost": True, "worker_redirect_stdouts": False}
 
 
 def _value_or_variable(settings: Settings, name: str):

@@ -17,6 +17,7 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.transcripts.audio import to_wav16k
+from podcast_assets.transcripts.audio_places import AudioPlaces
 from podcast_assets.transcripts.chapters import parse_chapters
 from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, redact
 from podcast_assets.transcripts.file_names import unique_name
@@ -144,23 +145,14 @@ def each_episode(context: dg.AssetExecutionContext, keys: list[str], work, paral
             done(i, futures[future], future.result())
 
 
-def _wav(files: DataDir, episode_id: str) -> Path:
-    return files.folder("audio") / f"{episode_id}.wav"
+def _places(files: DataDir) -> AudioPlaces:
+    """Where the WAVs go: scratch only, or scratch and shared storage when steps run on workers (``stage_audio``)."""
+    return AudioPlaces(files.folder("audio"), files.artefacts("audio") if files.stage_audio else None, files.keep_wav)
 
 
-def _staged(files: DataDir, episode_id: str) -> str:
-    """Where a download leaves the WAV for another host's worker to transcribe (``DataDir.stage_audio``)."""
-    return files.artefacts("audio", f"{episode_id}.wav")
-
-
-def _stage(files: DataDir, wav: Path, episode_id: str) -> None:
-    if files.stage_audio:
-        storage.upload_file(wav, _staged(files, episode_id))
-        wav.unlink(missing_ok=True)
-
-
-def _downloaded(files: DataDir, episode_id: str) -> bool:
-    return _wav(files, episode_id).exists() or (files.stage_audio and storage.is_file(_staged(files, episode_id)))
+def _sweep(context: dg.AssetExecutionContext, places: AudioPlaces) -> None:
+    for name in places.sweep():
+        context.log.info(f"removed audio/{name}: scratch of a process that ended without cleaning up")
 
 
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
@@ -168,11 +160,13 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
     A failure is recorded as the episode's outcome (``failed: <reason>``) and raised in one line; only
     transient ones are retried (``TRANSIENT``)."""
-    raw = files.folder("audio", "raw") / f"{episode_id}.download"
+    wav = _places(files).wav(episode_id)
+    raw = wav.parent / "raw" / f"{episode_id}.download"
+    raw.parent.mkdir(exist_ok=True)
     try:
         feeds.download_audio(ep["audio_url"], raw, deadline_s)
         size = raw.stat().st_size
-        return size, to_wav16k(raw, _wav(files, episode_id), feeds.max_audio_minutes)
+        return size, to_wav16k(raw, wav, feeds.max_audio_minutes)
     except AudioError as exc:
         record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {exc}")])
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {exc}",
@@ -191,18 +185,19 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
     retry = context.run.root_run_id is not None
+    places = _places(files)
+    _sweep(context, places)
 
     def fetch(episode_id: str, deadline_s: float) -> dict:
         if episode_id in kept:
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
-        wav = _wav(files, episode_id)
-        where = _staged(files, episode_id) if files.stage_audio else str(wav)
-        if retry and _downloaded(files, episode_id):  # an earlier attempt of this run converted it (written whole)
+        where = places.where(episode_id)
+        if retry and places.downloaded(episode_id):  # an earlier attempt of this run converted it (written whole)
             context.log.info(f"episode {episode_id}: downloaded by an earlier attempt of this run")
             return {"status": "downloaded", "wav": where, "audio_url": redact(ep["audio_url"])}
         size, duration = fetch_wav(delta, files, feeds, episode_id, ep, deadline_s)
-        _stage(files, wav, episode_id)
+        places.stage(places.wav(episode_id))
         context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
         return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
                 "wav": where, "audio_url": redact(ep["audio_url"])}
@@ -212,28 +207,17 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
     return dg.MaterializeResult()
 
 
-def _remove_wav(files: DataDir, wav: Path) -> None:
-    """Once the outcome is committed the WAV has done its job (a re-run fetches it again)."""
-    if not files.keep_wav:
-        wav.unlink(missing_ok=True)
-        if files.stage_audio:
-            storage.remove_file(_staged(files, wav.stem))
-
-
 def _local_wav(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource,
                episode_id: str, ep: dict) -> Path:
-    """The episode's WAV in this process's scratch: converted here by its download, else left in shared storage
-    by a download on another host, else fetched again (a re-run after the WAV was removed)."""
-    wav = _wav(files, episode_id)
-    if wav.exists():
-        return wav
-    if files.stage_audio and storage.is_file(_staged(files, episode_id)):
-        storage.download_file(_staged(files, episode_id), wav)
-        context.log.info(f"episode {episode_id}: WAV taken from shared storage ({wav.stat().st_size} bytes)")
+    """The episode's WAV in this process's scratch: converted here, or left in shared storage by a download on
+    another host, else fetched again (a re-run after the WAV was removed)."""
+    places = _places(files)
+    wav = places.local(episode_id)
+    if wav is not None:
         return wav
     context.log.info(f"episode {episode_id}: no WAV (removed after its last transcript), fetching again")
     fetch_wav(delta, files, feeds, episode_id, ep)
-    return wav
+    return places.wav(episode_id)
 
 
 def _taken_names(delta: DeltaTables) -> dict[str, str]:
@@ -252,6 +236,7 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
     pipeline, where = whisper.kept_pipeline(context.run_id)  # models kept loaded for this process's next step
+    _sweep(context, _places(files))
 
     def transcribe(episode_id: str) -> dict:
         if episode_id in kept:
@@ -303,7 +288,7 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         context.log.warning(f"episode {episode_id}: {skip}; recorded as skipped, not transcribed")
         record(delta.uri("transcripts"), [{**row, "status": "skipped_not_english", "language": skip.language,
                                            "language_probability": skip.probability, "model": whisper.language_model}])
-        _remove_wav(files, wav)
+        _places(files).remove(wav)
         return {"status": "skipped_not_english", "language": skip.language,
                 "language_probability": skip.probability}
     except (ValueError, RuntimeError, OSError) as exc:  # audio the decoder or the model cannot take
@@ -329,7 +314,7 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         "episode_id": episode_id, "episode_title": row["episode_title"], "json_path": str(paths["json"]),
         "vtt_path": str(paths["vtt"]), "delta_table": delta.uri("transcripts"), "language": result.language})])
     record(delta.uri("transcripts"), [row])
-    _remove_wav(files, wav)
+    _places(files).remove(wav)
     words = len(result.text.split())
     context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
     return {"status": "transcribed", "words": words, "source": result.source, "model": result.model,

@@ -4,9 +4,13 @@ daemon take an empty deployment to neighbours and recommendations. Every step of
 worker; the daemon's host holds no audio and no model."""
 
 import json
+import os
+import re
 import secrets
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -16,6 +20,8 @@ from podcast_assets_tests.conftest import free_port, stack_settings
 from podcast_assets_tests.helpers import env_for, stop_process_group
 
 BIN = Path(sys.executable).parent
+# Dagster's console log line of a transcription step starting: its run and the process executing it
+STEP_START = re.compile(r"episode_transcription_job - ([0-9a-f-]{36}) - (\d+) - transcripts - STEP_START")
 EPISODE_JOBS = ("episode_download_job", "episode_transcription_job")
 
 
@@ -41,6 +47,33 @@ def _rows_holding(dsn: str, text: str) -> list[str]:
             cur.execute(f'SELECT count(*) FROM "{table}" t WHERE t::text LIKE %s', (f"%{text}%",))
             found += [table] if cur.fetchone()[0] else []
     return found
+
+
+def _kill_first_transcription(log: Path, workers: dict, demo: subprocess.Popen) -> tuple[str, int]:
+    """SIGKILL the pool process of worker w1 (logging to ``log``) a few seconds into its first transcription step;
+    the step's run and the killed pid. Fails at once when a worker has exited."""
+    worker_pid = workers["w1"].pid
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and demo.poll() is None:
+        dead = [n for n, w in workers.items() if w.poll() is not None]
+        assert not dead, f"worker {dead} exited: " + "".join(log.with_name(f"{n}.log").read_text()[-2000:] for n in dead)
+        found = STEP_START.search(log.read_text(errors="replace")) if log.exists() else None
+        if found:
+            run_id, pid = found.group(1), int(found.group(2))
+            assert _parent(pid) == worker_pid
+            time.sleep(3)  # into the step: the models load, the audio is read
+            os.kill(pid, signal.SIGKILL)
+            return run_id, pid
+        time.sleep(0.5)
+    raise AssertionError(f"no transcription step started on the worker: {log.read_text()[-2000:]}")
+
+
+def _run_partitions(instance, run) -> list[str]:
+    if run.tags.get("dagster/partition"):
+        return [run.tags["dagster/partition"]]
+    every = instance.get_dynamic_partitions("episodes")
+    start, end = run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]
+    return every[every.index(start):every.index(end) + 1]
 
 
 def _parent(pid: int) -> int:
@@ -76,7 +109,7 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
     up = subprocess.run([str(BIN / "podcast-assets"), "stack", "up"], env=env, cwd=root, capture_output=True,
                         text=True, timeout=120)
     assert up.returncode == 0 and "redis: started" in up.stdout, up.stdout + up.stderr
-    workers = {}
+    workers, demo = {}, None
     try:
         for name in ("w1", "w2"):  # each with its own data dir, and no Dagster home of the daemon's
             wenv = {**{k: v for k, v in env.items() if k != "DAGSTER_HOME"}, "PODCAST_DATA_DIR": str(root / name)}
@@ -84,8 +117,12 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
             workers[name] = subprocess.Popen(
                 [str(BIN / "podcast-assets"), "worker", "--name", name], env=wenv, cwd=root / name,
                 stdout=open(root / f"{name}.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-        out = subprocess.run([str(BIN / "podcast-assets"), "demo", "--json", "--timeout", "15"], env=env, cwd=root,
-                             capture_output=True, text=True, timeout=20 * 60)
+        demo = subprocess.Popen([str(BIN / "podcast-assets"), "demo", "--json", "--timeout", "15"], env=env, cwd=root,
+                                stdout=open(root / "demo.out", "w"), stderr=subprocess.STDOUT)
+        # a fault: the process executing w1's first transcription step is killed mid-step
+        killed_run, killed_pid = _kill_first_transcription(root / "w1.log", workers, demo)
+        demo.wait(timeout=20 * 60)
+        out = subprocess.CompletedProcess(demo.args, demo.returncode, (root / "demo.out").read_text(), "")
         logs = "".join((root / f"{n}.log").read_text(errors="replace")[-1500:] for n in workers)
         assert out.returncode == 0 and "the graph is complete" in out.stdout, out.stdout[-4000:] + logs
         totals = json.loads(out.stdout.strip().splitlines()[-1])
@@ -102,6 +139,13 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
                 on.update({(run.job_name, run.run_id, step): worker for step, worker in by.items()})
             transcribing = {w for (job, _, step), w in on.items() if step == "transcripts"}
             assert {w.split("@")[0] for w in transcribing} == {"w1", "w2"}, on
+            # the killed step went back on the queue and ran again: its run succeeded, its episodes transcribed
+            run = instance.get_run_by_id(killed_run)
+            assert run.status == dg.DagsterRunStatus.SUCCESS
+            executions = [e for e in instance.all_logs(killed_run) if e.dagster_event and e.dagster_event.step_key ==
+                          "transcripts" and "in celery worker" in (e.dagster_event.message or "")]
+            assert len(executions) == 2, executions
+            episodes = _run_partitions(instance, run)
             # the models: loaded once in each worker's process, kept for its later steps
             mats = instance.fetch_materializations(dg.AssetKey("transcripts"), limit=1000).records
             by_process: dict[str, tuple[set, set]] = {}
@@ -111,19 +155,26 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
                     loaded, steps = by_process.setdefault(meta["process"], (set(), set()))
                     loaded.add(meta["models_loaded_by_run"])
                     steps.add(record.run_id)
-        assert len(by_process) == 2, by_process
         worker_pids = {w.pid for w in workers.values()}
         for process, (loaded, steps) in by_process.items():
             assert _parent(int(process.rsplit(":", 1)[1])) in worker_pids  # a worker's pool process
             assert len(loaded) == 1, (process, loaded, steps)
         assert max(len(steps) for _, steps in by_process.values()) >= 2, by_process
+        assert f":{killed_pid}" not in " ".join(by_process)  # nothing was committed by the killed process
+
+        from deltalake import DeltaTable
+
+        rows = DeltaTable(str(root / "shared" / "delta" / "transcripts")).to_pandas()
+        assert rows["episode_id"].is_unique and len(rows) == totals["episodes"]  # one outcome each
+        outcomes = dict(zip(rows["episode_id"], rows["status"]))
+        assert {outcomes[e] for e in episodes} <= {"transcribed", "skipped_not_english"}, outcomes
 
         # files: the daemon's data dir has neither audio nor models; each worker has its own model cache; the
         # tables and transcripts are in the shared storage, and no staged WAV was left behind
         assert not (root / "daemon" / "audio").exists() and not (root / "daemon" / "models").exists()
         assert not (root / "daemon" / "delta").exists() and (root / "shared" / "delta" / "transcripts").is_dir()
         for name in workers:
-            assert (root / name / "models").is_dir() and not list((root / name / "audio").glob("*.wav"))
+            assert (root / name / "models").is_dir() and not list((root / name / "audio").rglob("*.wav"))
         assert not list((root / "shared" / "audio").glob("*.wav"))
         assert len(list((root / "shared" / "transcripts").glob("*.vtt"))) == totals["transcripts"]
 
@@ -132,6 +183,12 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
         assert not [t for t in texts if password in t]
         assert not _rows_holding(dsn, password)
     finally:
+        if demo is not None and demo.poll() is None:  # interrupted: the demo stops the daemon it started
+            demo.send_signal(signal.SIGINT)
+            try:
+                demo.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                demo.kill()
         for proc in workers.values():
             stop_process_group(proc)
         subprocess.run([str(BIN / "podcast-assets"), "stack", "down"], env=env, cwd=root, capture_output=True,
