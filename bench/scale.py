@@ -193,8 +193,9 @@ def partitions(args) -> None:
     from podcast_assets.local.stack import Stack
     from podcast_assets.resources.factory import build_resources
     from podcast_assets.settings import settings_from_env
-    from podcast_assets.transcripts.sensors import episode_metadata_sensor
+    from podcast_assets.transcripts.sensors import episode_jobs, episode_sensors
 
+    episode_metadata_sensor = episode_sensors(*episode_jobs())[0]
     work = Path(tempfile.mkdtemp(prefix="scale-partitions-"))
     home = work / "dagster_home"
     home.mkdir()

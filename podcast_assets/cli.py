@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from podcast_assets.settings import settings_from_env
@@ -260,8 +261,14 @@ def _worker(args) -> int:
         print("error: CELERY_BROKER_URL is not set: a worker needs the broker the daemon's runs send steps to",
               file=sys.stderr)
         return 1
+    if not settings.WHISPER_THREADS:
+        # the worker's host is its own: its cores shared by the steps it runs at once (TRANSCRIPTION_RUNS is the
+        # deployment's count, not this host's), set before the steps' processes load the code location
+        from podcast_assets.transcripts.whisper import available_cores
+
+        os.environ["WHISPER_THREADS"] = str(max(1, available_cores() // max(1, args.concurrency)))
     print(f"worker {args.name or socket.gethostname()}: scratch in {settings.data_dir}, shared files in "
-          f"{settings.storage_uri}", file=sys.stderr)
+          f"{settings.storage_uri}, {os.environ.get('WHISPER_THREADS')} transcription threads per step", file=sys.stderr)
     start_worker(settings, args.name or socket.gethostname(), args.concurrency, args.log_level)
     return 0
 

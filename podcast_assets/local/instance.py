@@ -13,8 +13,8 @@ from pathlib import Path
 from podcast_assets.settings import DEFAULTS
 
 MARK = "# Written by podcast-assets"
-DAGSTER_YAML = f"""\
-{MARK} (podcast_assets/local/instance.py), version 7; edit freely (then remove this line to keep it).
+_DAGSTER_YAML = """\
+{mark} (podcast_assets/local/instance.py), version 7; edit freely (then remove this line to keep it).
 telemetry:
   enabled: false
 # the daemon evaluates the assets' freshness policies (runs/freshness.py), still opt-in in dagster 1.13
@@ -39,14 +39,15 @@ run_retries:
 concurrency:
   runs:
     max_concurrent_runs: 5
-    # transcription is the heavy work: at most two such runs (this machine's cores); downloads wait on
+    # transcription is the heavy work: at most TRANSCRIPTION_RUNS such runs (this machine's cores, or the
+    # deployment's transcription workers when the steps run on workers: runs/workers.py); downloads wait on
     # the network, so they have lanes of their own and never queue behind a transcription (a refused or
     # dripping episode gets its outcome within the download deadline); ingestion, embeddings, events and
     # retraining keep the fifth slot
     tag_concurrency_limits:
       - key: podcast_assets/queue
         value: transcription
-        limit: {DEFAULTS.TRANSCRIPTION_RUNS}
+        limit: {transcription_runs}
       - key: podcast_assets/queue
         value: download
         limit: 2
@@ -55,6 +56,7 @@ concurrency:
     granularity: run
     default_limit: 1
 """
+DAGSTER_YAML = _DAGSTER_YAML.format(mark=MARK, transcription_runs=DEFAULTS.TRANSCRIPTION_RUNS)
 
 
 # the production storage: run, event log and schedule storage in PostgreSQL (dagster-postgres), shared by the
@@ -69,9 +71,10 @@ storage:
 """
 
 
-def instance_yaml(postgres: bool = False) -> str:
+def instance_yaml(postgres: bool = False, transcription_runs: int = DEFAULTS.TRANSCRIPTION_RUNS) -> str:
     """The project's dagster.yaml: SQLite under DAGSTER_HOME (the local default), or PostgreSQL."""
-    return DAGSTER_YAML + (POSTGRES_STORAGE if postgres else "")
+    return (_DAGSTER_YAML.format(mark=MARK, transcription_runs=transcription_runs)
+            + (POSTGRES_STORAGE if postgres else ""))
 
 
 def ensure_dagster_home(project_root: Path | None = None) -> Path:
@@ -80,7 +83,8 @@ def ensure_dagster_home(project_root: Path | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # ours and older (or missing): written afresh; a file a user took over (no mark) is left alone
-    wanted = instance_yaml(postgres=bool(os.environ.get(POSTGRES_URL_VARIABLE)))
+    wanted = instance_yaml(postgres=bool(os.environ.get(POSTGRES_URL_VARIABLE)),
+                           transcription_runs=int(os.environ.get("TRANSCRIPTION_RUNS") or DEFAULTS.TRANSCRIPTION_RUNS))
     if not config.exists() or (config.read_text().startswith(MARK) and config.read_text() != wanted):
         config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)

@@ -192,6 +192,8 @@ class Stack:
             except OSError:
                 pass
         self._pid_file(svc).unlink(missing_ok=True)
+        if svc.config:  # it may hold a password: not left on disk once its service is gone
+            svc.config[0].unlink(missing_ok=True)
 
     def down(self, log=print) -> None:
         for svc in self.services:

@@ -21,14 +21,26 @@ import dagster as dg
 
 from podcast_assets.settings import Settings
 
-# the same Celery settings on both sides: the run worker that sends the steps and the workers that take them
-# A step is acknowledged when it has ended, not when it starts: if the process executing it dies (SIGKILL, out
-# of memory) the step goes back on the queue and a worker runs it again (the episode steps are safe to repeat:
-# transcripts/assets.py). A whole worker lost with its host is redelivered after the broker's visibility
-# timeout (Redis: one hour). A worker's stdout is not redirected into celery's log: the steps' Dagster logs go
-# to it as they are.
-CELERY_SETTINGS = {"broker_connection_retry_on_startup": True, "worker_prefetch_multiplier": 1,
-                   "task_acks_late": True, "task_reject_on_worker_lost": True, "worker_redirect_stdouts": False}
+# A step still unacknowledged this long is handed to another worker (Redis's visibility timeout): longer than any
+# step (a transcription run's batch of long episodes), so a step still running is never run twice; it is also how
+# long a step lost with its whole host waits before it runs again.
+VISIBILITY_TIMEOUT_S = 12 * 3600
+# a step whose process died (SIGKILL, out of memory) is sent again at most this often, this many seconds later;
+# then it fails, and so does its run, which the daemon's run retries and the episodes' outcomes then take over
+STEP_RESENDS, RESEND_DELAY_S = 2, 5
+
+
+def celery_settings() -> dict:
+    """The same Celery settings on both sides: the run worker that sends the steps and the workers that take them.
+    A step is acknowledged when it has ended, not when it starts, so one whose process died runs again (the
+    episode steps are safe to repeat: transcripts/assets.py). A worker's stdout is not redirected into celery's
+    log: the steps' Dagster logs go to it as they are."""
+    from dagster_celery.defaults import broker_transport_options  # replaced whole by ours: its retries kept
+
+    return {"broker_connection_retry_on_startup": True, "worker_prefetch_multiplier": 1,
+            "broker_transport_options": {**broker_transport_options, "visibility_timeout": VISIBILITY_TIMEOUT_S},
+            "task_acks_late": True, "task_reject_on_worker_lost": True, "task_retry_on_worker_lost": True,
+            "worker_redirect_stdouts": False}
 
 
 def _value_or_variable(settings: Settings, name: str):
@@ -44,7 +56,7 @@ def celery_workers_executor(settings: Settings) -> dg.ExecutorDefinition:
     backend = "CELERY_BACKEND_URL" if settings.CELERY_BACKEND_URL else "CELERY_BROKER_URL"
     return celery_executor.configured(
         {"broker": _value_or_variable(settings, "CELERY_BROKER_URL"), "backend": _value_or_variable(settings, backend),
-         "config_source": CELERY_SETTINGS},
+         "config_source": celery_settings()},
         name="celery_workers")
 
 
@@ -59,9 +71,10 @@ def start_worker(settings: Settings, name: str, concurrency: int = 1, loglevel: 
         raise ValueError("CELERY_BROKER_URL is not set: there is no broker to take steps from")
     executor = CeleryExecutor.for_cli(broker=settings.CELERY_BROKER_URL,
                                       backend=settings.CELERY_BACKEND_URL or settings.CELERY_BROKER_URL,
-                                      config_source=CELERY_SETTINGS)
+                                      config_source=celery_settings())
     app = make_app(executor.app_args())
-    create_task(app)  # dagster-celery's step task, the one the executor sends
+    # dagster-celery's step task, the one the executor sends; resent a bounded number of times when its process dies
+    create_task(app, max_retries=STEP_RESENDS, default_retry_delay=RESEND_DELAY_S)
     # the steps' own Dagster logs say what happened; celery's line per task would repeat every event it returns
     signals.after_setup_logger.connect(
         lambda **_: logging.getLogger("celery.app.trace").setLevel(logging.WARNING), weak=False)

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import dagster as dg
@@ -235,11 +236,14 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     episodes loads the models once for all of them."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
-    pipeline, where = whisper.kept_pipeline(context.run_id)  # models kept loaded for this process's next step
-    _sweep(context, _places(files))
+    places = _places(files)
+    _sweep(context, places)
+    # on workers the models stay loaded for the process's next step; a run worker ends with its run anyway
+    pipeline, where = whisper.kept_pipeline(context.run_id) if files.stage_audio else (whisper.pipeline(), {})
 
     def transcribe(episode_id: str) -> dict:
-        if episode_id in kept:
+        if episode_id in kept:  # committed by an earlier attempt, which may have been stopped before its clean-up
+            places.remove(places.wav(episode_id))
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
         wav = _local_wav(context, delta, files, feeds, episode_id, ep)
@@ -254,6 +258,9 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     except BaseException:  # interrupted or broken: not kept for this process's next step
         whisper.discard(pipeline)
         raise
+    finally:
+        if not files.stage_audio:
+            pipeline.close()
     return dg.MaterializeResult()
 
 
@@ -291,9 +298,12 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         _places(files).remove(wav)
         return {"status": "skipped_not_english", "language": skip.language,
                 "language_probability": skip.probability}
+    except BrokenProcessPool:  # the transcriber's processes died (out of memory?): not the episode's outcome
+        raise
     except (ValueError, RuntimeError, OSError) as exc:  # audio the decoder or the model cannot take
         reason = f"transcription failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {reason}")])
+        _places(files).remove(wav)  # the outcome is committed; a re-run fetches the audio again
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
     chapters = _chapters(context, episode_id, ep, feeds)
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))

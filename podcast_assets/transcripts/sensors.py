@@ -40,7 +40,6 @@ RUN_ATTEMPTS = 3
 RUN_RETRIES = {"dagster/max_retries": str(RUN_ATTEMPTS - 1), "dagster/retry_on_asset_or_op_failure": "false"}
 
 
-
 def episode_jobs(executor_def: dg.ExecutorDefinition | None = None) -> tuple:
     """The two lanes' jobs. ``executor_def``: where their steps run; None is the code location's default (in the
     run worker), the celery executor sends them to workers on other hosts (``runs/workers.py``)."""

@@ -10,6 +10,7 @@ def test_sqlite_by_default_postgres_by_name_and_a_users_own_file_is_kept(tmp_pat
     home = tmp_path / "home"
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.delenv("DAGSTER_POSTGRES_URL", raising=False)
+    monkeypatch.delenv("TRANSCRIPTION_RUNS", raising=False)
     ensure_dagster_home(tmp_path)
     config = yaml.safe_load((home / "dagster.yaml").read_text())
     assert "storage" not in config and config["run_monitoring"]["enabled"] is True
@@ -23,3 +24,21 @@ def test_sqlite_by_default_postgres_by_name_and_a_users_own_file_is_kept(tmp_pat
     monkeypatch.delenv("DAGSTER_POSTGRES_URL")
     ensure_dagster_home(tmp_path)
     assert (home / "dagster.yaml").read_text() == own
+
+
+def _transcription_limit(text: str) -> int:
+    limits = yaml.safe_load(text)["concurrency"]["runs"]["tag_concurrency_limits"]
+    return next(x["limit"] for x in limits if x["value"] == "transcription")
+
+
+def test_the_transcription_lane_follows_transcription_runs(tmp_path, monkeypatch):
+    """Steps on workers: the deployment's transcription slots are its workers', not this host's cores."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("DAGSTER_POSTGRES_URL", raising=False)
+    monkeypatch.delenv("TRANSCRIPTION_RUNS", raising=False)
+    ensure_dagster_home(tmp_path)
+    assert _transcription_limit((home / "dagster.yaml").read_text()) == 2
+    monkeypatch.setenv("TRANSCRIPTION_RUNS", "6")
+    ensure_dagster_home(tmp_path)
+    assert _transcription_limit((home / "dagster.yaml").read_text()) == 6

@@ -23,6 +23,7 @@ BIN = Path(sys.executable).parent
 # Dagster's console log line of a transcription step starting: its run and the process executing it
 STEP_START = re.compile(r"episode_transcription_job - ([0-9a-f-]{36}) - (\d+) - transcripts - STEP_START")
 EPISODE_JOBS = ("episode_download_job", "episode_transcription_job")
+TEXT_FILES = {".log", ".out", ".err", ".txt", ".json", ".yaml", ".conf", ".vtt", ".env"}
 
 
 def test_the_local_stack_runs_redis_for_a_broker_on_this_machine(tmp_path):
@@ -33,6 +34,12 @@ def test_the_local_stack_runs_redis_for_a_broker_on_this_machine(tmp_path):
     assert [s.name for s in stack.services] == ["kafka", "mongodb", "redis"]
     remote = Stack(stack_settings(tmp_path, CELERY_BROKER_URL="redis://broker.internal:6379/0"), with_podcast_index=False)
     assert "redis" not in [s.name for s in remote.services]  # another host's broker is not ours to start
+    guarded = Stack(stack_settings(tmp_path, CELERY_BROKER_URL=f"redis://:pa%22ss@127.0.0.1:{port}/0"),
+                    with_podcast_index=False)
+    redis = next(s for s in guarded.services if s.name == "redis")
+    # the password in an owner-only file the server reads, never on its command line (ps shows that to all)
+    assert not [a for a in redis.command if 'pa"ss' in a]
+    assert redis.config[1] == 'requirepass "pa\\"ss"\n'
 
 
 def _rows_holding(dsn: str, text: str) -> list[str]:
@@ -76,6 +83,17 @@ def _run_partitions(instance, run) -> list[str]:
     return every[every.index(start):every.index(end) + 1]
 
 
+def _process_ids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # ended meanwhile
+        return ""
+
+
 def _parent(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
@@ -112,7 +130,9 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
     workers, demo = {}, None
     try:
         for name in ("w1", "w2"):  # each with its own data dir, and no Dagster home of the daemon's
-            wenv = {**{k: v for k, v in env.items() if k != "DAGSTER_HOME"}, "PODCAST_DATA_DIR": str(root / name)}
+            # the two "hosts" share this machine's cores: one transcription thread each
+            wenv = {**{k: v for k, v in env.items() if k != "DAGSTER_HOME"}, "PODCAST_DATA_DIR": str(root / name),
+                    "WHISPER_THREADS": "1"}
             (root / name).mkdir()
             workers[name] = subprocess.Popen(
                 [str(BIN / "podcast-assets"), "worker", "--name", name], env=wenv, cwd=root / name,
@@ -121,6 +141,8 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
                                 stdout=open(root / "demo.out", "w"), stderr=subprocess.STDOUT)
         # a fault: the process executing w1's first transcription step is killed mid-step
         killed_run, killed_pid = _kill_first_transcription(root / "w1.log", workers, demo)
+        # every process is up now (stack, daemon, run workers, celery workers): none shows the password to ps
+        assert not [pid for pid in _process_ids() if password in _cmdline(pid)]
         demo.wait(timeout=20 * 60)
         out = subprocess.CompletedProcess(demo.args, demo.returncode, (root / "demo.out").read_text(), "")
         logs = "".join((root / f"{n}.log").read_text(errors="replace")[-1500:] for n in workers)
@@ -160,7 +182,7 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
             assert _parent(int(process.rsplit(":", 1)[1])) in worker_pids  # a worker's pool process
             assert len(loaded) == 1, (process, loaded, steps)
         assert max(len(steps) for _, steps in by_process.values()) >= 2, by_process
-        assert f":{killed_pid}" not in " ".join(by_process)  # nothing was committed by the killed process
+        assert killed_pid not in {int(p.rsplit(":", 1)[1]) for p in by_process}  # the killed process committed nothing
 
         from deltalake import DeltaTable
 
@@ -178,10 +200,15 @@ def test_the_daemon_on_postgres_sends_every_episode_step_to_two_workers(postgres
         assert not list((root / "shared" / "audio").glob("*.wav"))
         assert len(list((root / "shared" / "transcripts").glob("*.vtt"))) == totals["transcripts"]
 
-        # the broker's password: in none of the logs, nor anywhere in the instance's database
-        texts = [out.stdout, out.stderr, *(p.read_text(errors="replace") for p in root.rglob("*.log"))]
-        assert not [t for t in texts if password in t]
+        # the broker's password: in none of the logs (the services', the workers', the runs' compute logs) nor
+        # files, nor anywhere in the instance's database; Redis's config file is gone with Redis
         assert not _rows_holding(dsn, password)
+        subprocess.run([str(BIN / "podcast-assets"), "stack", "down"], env=env, cwd=root, capture_output=True,
+                       timeout=120)
+        assert not list(root.rglob("redis.conf"))
+        texts = [p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_FILES]
+        assert len([p for p in texts if p.suffix in (".out", ".err")]) > 0  # the compute logs were read too
+        assert not [p for p in texts if password in p.read_text(errors="replace")]
     finally:
         if demo is not None and demo.poll() is None:  # interrupted: the demo stops the daemon it started
             demo.send_signal(signal.SIGINT)
