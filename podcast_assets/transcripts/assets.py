@@ -146,9 +146,11 @@ def each_episode(context: dg.AssetExecutionContext, keys: list[str], work, paral
             done(i, futures[future], future.result())
 
 
-def _places(files: DataDir) -> AudioPlaces:
-    """Where the WAVs go: scratch only, or scratch and shared storage when steps run on workers (``stage_audio``)."""
-    return AudioPlaces(files.folder("audio"), files.artefacts("audio") if files.stage_audio else None, files.keep_wav)
+def audio_places(files: DataDir, scratch: bool = True) -> AudioPlaces:
+    """Where the WAVs go: scratch only, or scratch and shared storage when steps run on workers (``stage_audio``).
+    ``scratch=False``: only the shared storage is used (a sensor on the daemon's host, which holds no audio)."""
+    folder = files.folder("audio") if scratch else Path(files.path) / "audio"
+    return AudioPlaces(folder, files.artefacts("audio") if files.stage_audio else None, files.keep_wav)
 
 
 def _sweep(context: dg.AssetExecutionContext, places: AudioPlaces) -> None:
@@ -161,7 +163,7 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
     A failure is recorded as the episode's outcome (``failed: <reason>``) and raised in one line; only
     transient ones are retried (``TRANSIENT``)."""
-    wav = _places(files).wav(episode_id)
+    wav = audio_places(files).wav(episode_id)
     raw = wav.parent / "raw" / f"{episode_id}.download"
     raw.parent.mkdir(exist_ok=True)
     try:
@@ -186,7 +188,7 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
     retry = context.run.root_run_id is not None
-    places = _places(files)
+    places = audio_places(files)
     _sweep(context, places)
 
     def fetch(episode_id: str, deadline_s: float) -> dict:
@@ -212,7 +214,7 @@ def _local_wav(context: dg.AssetExecutionContext, delta: DeltaTables, files: Dat
                episode_id: str, ep: dict) -> Path:
     """The episode's WAV in this process's scratch: converted here, or left in shared storage by a download on
     another host, else fetched again (a re-run after the WAV was removed)."""
-    places = _places(files)
+    places = audio_places(files)
     wav = places.local(episode_id)
     if wav is not None:
         return wav
@@ -236,7 +238,7 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     episodes loads the models once for all of them."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
-    places = _places(files)
+    places = audio_places(files)
     _sweep(context, places)
     # on workers the models stay loaded for the process's next step; a run worker ends with its run anyway
     pipeline, where = whisper.kept_pipeline(context.run_id) if files.stage_audio else (whisper.pipeline(), {})
@@ -295,7 +297,7 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         context.log.warning(f"episode {episode_id}: {skip}; recorded as skipped, not transcribed")
         record(delta.uri("transcripts"), [{**row, "status": "skipped_not_english", "language": skip.language,
                                            "language_probability": skip.probability, "model": whisper.language_model}])
-        _places(files).remove(wav)
+        audio_places(files).remove(wav)
         return {"status": "skipped_not_english", "language": skip.language,
                 "language_probability": skip.probability}
     except BrokenProcessPool:  # the transcriber's processes died (out of memory?): not the episode's outcome
@@ -303,7 +305,7 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
     except (ValueError, RuntimeError, OSError) as exc:  # audio the decoder or the model cannot take
         reason = f"transcription failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {reason}")])
-        _places(files).remove(wav)  # the outcome is committed; a re-run fetches the audio again
+        audio_places(files).remove(wav)  # the outcome is committed; a re-run fetches the audio again
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
     chapters = _chapters(context, episode_id, ep, feeds)
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
@@ -324,7 +326,7 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         "episode_id": episode_id, "episode_title": row["episode_title"], "json_path": str(paths["json"]),
         "vtt_path": str(paths["vtt"]), "delta_table": delta.uri("transcripts"), "language": result.language})])
     record(delta.uri("transcripts"), [row])
-    _places(files).remove(wav)
+    audio_places(files).remove(wav)
     words = len(result.text.split())
     context.log.info(f"episode {episode_id}: {words} words from {result.source} ({result.duration:.0f} s audio)")
     return {"status": "transcribed", "words": words, "source": result.source, "model": result.model,

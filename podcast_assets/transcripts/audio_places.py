@@ -59,6 +59,13 @@ class AudioPlaces:
             if self.shared:
                 storage.remove_file(self.staged(wav.stem))
 
+    def forget(self, episode_ids: list[str]) -> None:
+        """The staged WAVs of episodes whose run failed for good (its outcome recorded without a transcript):
+        nobody will take them from shared storage now; a re-run downloads again."""
+        if self.shared and not self.keep:
+            for episode_id in episode_ids:
+                storage.remove_file(self.staged(episode_id))
+
     def sweep(self) -> list[str]:
         """Scratch folders of processes gone from this host removed (a step killed mid-way and run again
         elsewhere left its audio there); their names."""

@@ -11,11 +11,12 @@ import json
 import dagster as dg
 
 from podcast_assets.common.kafka_offsets import dump_topic_cursor, load_topic_cursor, new_ranges, recreated
-from podcast_assets.resources.delta import DeltaTables
+from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.kafka import KafkaResource, KafkaUnavailable
 from podcast_assets.resources.whisper import WhisperResource
 from podcast_assets.runs.sensors import error_line
 from podcast_assets.transcripts.assets import (
+    audio_places,
     episode_audio,
     episode_partitions,
     first_attempt_started,
@@ -74,8 +75,8 @@ def episode_sensors(download_job, transcription_job) -> list[dg.SensorDefinition
     @dg.run_failure_sensor(name="unfinished_episodes_sensor", monitored_jobs=[download_job, transcription_job],
                            minimum_interval_seconds=10, default_status=dg.DefaultSensorStatus.RUNNING,
                            description=record_unfinished.__doc__)
-    def _unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
-        record_unfinished(context, delta)
+    def _unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables, files: DataDir) -> None:
+        record_unfinished(context, delta, files)
 
     return [_metadata, _downloaded, _unfinished]
 
@@ -175,10 +176,11 @@ def transcription_runs(context: dg.RunStatusSensorContext):
             for group in groups]
 
 
-def record_unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables) -> None:
+def record_unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables, files: DataDir) -> None:
     """A download or transcription run that failed for good (no retry to come): each of its episodes without an
     outcome since its first attempt gets one, ``failed: run killed N times`` when its worker died every time,
-    else the failed step's error. So every episode partition ends with its row in the status table."""
+    else the failed step's error. So every episode partition ends with its row in the status table, and no WAV
+    staged for workers waits in shared storage for a transcription that will not come."""
     run = context.dagster_run
     if run.tags.get("dagster/will_retry") == "true":
         context.log.info(f"run {run.run_id[:8]} failed and will be retried")
@@ -191,5 +193,6 @@ def record_unfinished(context: dg.RunFailureSensorContext, delta: DeltaTables) -
     status = f"failed: {steps[0]}" if steps else killed_outcome(attempts)
     missing = [k for k in keys if k not in have]
     record(delta.uri("transcripts"), [outcome_row(docs.get(k, {}), k, status) for k in missing])
+    audio_places(files, scratch=False).forget(missing)  # staged for workers: nobody will transcribe them now
     context.log.info(f"run {run.run_id[:8]} of {run.job_name} ended after {attempts} attempts: {len(missing)} of "
                      f"{len(keys)} episodes had no outcome, now {status!r}")

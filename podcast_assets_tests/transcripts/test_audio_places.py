@@ -58,3 +58,16 @@ def test_the_sweep_removes_scratch_of_ended_processes_only(tmp_path):
     assert not (tmp_path / "audio" / f"p{ended.pid}").exists()
     # on one host there are no per-process folders to sweep
     assert AudioPlaces(tmp_path / "audio").sweep() == []
+
+
+def test_a_run_failed_for_good_forgets_its_staged_wavs_without_making_scratch(tmp_path):
+    downloader = AudioPlaces(tmp_path / "worker" / "audio", str(tmp_path / "shared" / "audio"))
+    for episode_id in ("e1", "e2"):
+        _converted(downloader, episode_id)
+        downloader.stage(downloader.wav(episode_id))
+    daemon = AudioPlaces(tmp_path / "daemon" / "audio", str(tmp_path / "shared" / "audio"))
+    daemon.forget(["e1", "e3"])  # e3 was never staged: nothing to remove is not an error
+    assert not daemon.downloaded("e1") and daemon.downloaded("e2")
+    assert not (tmp_path / "daemon").exists()  # the daemon's host holds no audio
+    AudioPlaces(tmp_path / "audio").forget(["e2"])  # on one host there is nothing staged to forget
+    assert daemon.downloaded("e2")
