@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from podcast_assets.settings import DEFAULTS
+from podcast_assets.settings import DEFAULTS, settings_from_env
 
 MARK = "# Written by podcast-assets"
 _DAGSTER_YAML = """\
@@ -56,7 +56,6 @@ concurrency:
     granularity: run
     default_limit: 1
 """
-DAGSTER_YAML = _DAGSTER_YAML.format(mark=MARK, transcription_runs=DEFAULTS.TRANSCRIPTION_RUNS)
 
 
 # the production storage: run, event log and schedule storage in PostgreSQL (dagster-postgres), shared by the
@@ -77,6 +76,9 @@ def instance_yaml(postgres: bool = False, transcription_runs: int = DEFAULTS.TRA
             + (POSTGRES_STORAGE if postgres else ""))
 
 
+DAGSTER_YAML = instance_yaml()  # the local default, as the tests' own instances write it
+
+
 def ensure_dagster_home(project_root: Path | None = None) -> Path:
     root = (project_root or Path.cwd()).resolve()
     home = Path(os.environ.get("DAGSTER_HOME") or root / ".dagster_home").resolve()
@@ -84,7 +86,7 @@ def ensure_dagster_home(project_root: Path | None = None) -> Path:
     config = home / "dagster.yaml"
     # ours and older (or missing): written afresh; a file a user took over (no mark) is left alone
     wanted = instance_yaml(postgres=bool(os.environ.get(POSTGRES_URL_VARIABLE)),
-                           transcription_runs=int(os.environ.get("TRANSCRIPTION_RUNS") or DEFAULTS.TRANSCRIPTION_RUNS))
+                           transcription_runs=settings_from_env().TRANSCRIPTION_RUNS)
     if not config.exists() or (config.read_text().startswith(MARK) and config.read_text() != wanted):
         config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
