@@ -46,12 +46,14 @@ class Settings:
     EPISODES_PER_SHOW: int = 1
     LANGUAGE_PREFIX: str = "en"
     # RSS and Atom feeds followed beside trending: URLs (comma separated) and/or an OPML file (path or URL);
-    # both empty: the local sample index's own feeds when the Podcast Index is the local one, else none
-    FEEDS: str = ""
-    FEEDS_OPML: str = ""
+    # both empty: the local sample index's own feeds when the Podcast Index is the local one, else none.
+    # Either may name private feeds (a token in the URL): the only place such a URL rests (docs/private-feeds.md)
+    FEEDS: str = field(default="", repr=False)
+    FEEDS_OPML: str = field(default="", repr=False)
     FEED_POLL_SECONDS: int = 300  # how often the feed sensor asks each feed (a conditional GET)
     FEED_BACKLOG: int = 1  # episodes taken from a feed's first poll; later polls take every new item
     FEED_NEW_PER_POLL: int = 20  # at most this many new items of one feed per poll
+    FEED_NEW_PER_DAY: int = 50  # and per day (rolling 24 h): a feed that rotates its guids cannot flood the catalog
     FEED_MAX_BYTES: int = 20 * 1024 * 1024
     FEED_TIMEOUT_SEC: float = 20.0  # the whole fetch of one feed: a feed that never ends is cut off here
     # Kafka topics

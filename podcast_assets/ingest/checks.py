@@ -3,15 +3,16 @@
 import dagster as dg
 import pandas as pd
 
-from podcast_assets.ingest.assets import FEED_TABLES, episodes, feed_episodes
+from podcast_assets.ingest.assets import episodes, feed_episodes
 from podcast_assets.ingest.contracts import episode_rows, feeds_readable
+from podcast_assets.ingest.feed_tables import FEED_TABLES
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.runs.check_results import check_result
 
 
 @dg.asset_check(asset=episodes, blocking=True,
-                description="One row per episode id, each with an http(s) audio URL; the catalogue and the "
-                            "transcription runs never see a broken one")
+                description="One row per episode id, each with an http(s) audio URL (or a private feed's "
+                            "reference to one); the catalogue and the transcription runs never see a broken one")
 def episodes_are_well_formed(episodes: pd.DataFrame) -> dg.AssetCheckResult:
     return check_result(episode_rows(episodes), "episodes")
 

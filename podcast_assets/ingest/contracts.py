@@ -1,4 +1,5 @@
-"""The ``episodes`` contract: one row per episode id, each with an http(s) audio URL."""
+"""The ``episodes`` contract: one row per episode id, each with an http(s) audio URL or a private feed's
+reference to one."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from podcast_assets.common.contracts import Verdict, verdict
+from podcast_assets.ingest.private import is_ref, parse_ref
 from podcast_assets.transcripts.address_policy import redact
 
 
 def _audio_url_problem(url: str) -> str | None:
     if not url:
         return "no audio URL"
+    if is_ref(url):  # a private feed's enclosure, resolved where it is downloaded
+        feed, item, what = parse_ref(url)
+        return None if feed and item and what == "audio" else "a private reference that names no audio"
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
+from podcast_assets.ingest.bounds import URL_CAP, bounded
+
 TRANSCRIPT_PREFERENCE = ("text/vtt", "application/x-subrip", "application/srt", "text/srt", "application/json")
 
 
@@ -28,12 +30,12 @@ FEED_COLUMNS = ["feed_id", "title", "author", "language", "trend_score", "url", 
 
 
 def feed_rows(feeds: list[dict]) -> pd.DataFrame:
-    """The ``trending_podcasts`` table: one typed row per feed of the API's answer."""
-    return pd.DataFrame([{
+    """The ``trending_podcasts`` table: one typed row per feed of the API's answer, each text within its cap."""
+    return pd.DataFrame([bounded({
         "feed_id": int(f["id"]), "title": str(f.get("title") or ""), "author": str(f.get("author") or ""),
         "language": str(f.get("language") or ""), "trend_score": float(f.get("trendScore") or 0),
         "url": str(f.get("url") or ""), "categories": ", ".join(sorted((f.get("categories") or {}).values())),
-        "newest_item_publish_time": int(f.get("newestItemPublishTime") or 0)} for f in feeds], columns=FEED_COLUMNS)
+        "newest_item_publish_time": int(f.get("newestItemPublishTime") or 0)})[0] for f in feeds], columns=FEED_COLUMNS)
 
 
 def is_full_audio(item: dict) -> bool:
@@ -64,13 +66,14 @@ def best_transcript(item: dict) -> tuple[str, str]:
 
 
 def episode_record(feed: dict, item: dict) -> dict:
-    """The notes' episode fields (``podcast_title, episode_title, audio_url, description, episode_id``) and more."""
+    """The notes' episode fields (``podcast_title, episode_title, audio_url, description, episode_id``) and more,
+    each text within its cap (``bounds.py``)."""
     published = int(item.get("datePublished") or 0)
     transcript_url, transcript_type = best_transcript(item)
     categories = feed.get("categories") or ""
     if isinstance(categories, dict):  # the API gives {id: name}; our Delta rows a joined string
         categories = ", ".join(sorted(categories.values()))
-    return {
+    return bounded({
         "episode_id": str(item["id"]),
         "podcast_id": str(feed.get("id") or item.get("feedId")),
         "podcast_title": str(feed.get("title") or item.get("feedTitle") or ""),
@@ -90,7 +93,7 @@ def episode_record(feed: dict, item: dict) -> dict:
         "transcript_type": transcript_type,
         "guid": str(item.get("guid") or ""),
         "chapters_url": str(item.get("chaptersUrl") or ""),
-    }
+    })[0]
 
 
 def select_episodes(feeds: list[dict], items: list[dict], per_show: int = 1) -> tuple[list[dict], list[dict]]:
@@ -102,5 +105,10 @@ def select_episodes(feeds: list[dict], items: list[dict], per_show: int = 1) -> 
         found, reason = choose_episodes(by_feed.get(feed["id"], []), per_show)
         if not found:
             skipped.append({"feed_id": feed["id"], "title": feed.get("title"), "reason": reason})
-        chosen += [episode_record(feed, item) for item in found]
+        for rec in (episode_record(feed, item) for item in found):
+            if rec["audio_url"]:
+                chosen.append(rec)
+            else:  # dropped by its cap: a cut URL would point elsewhere
+                skipped.append({"feed_id": feed["id"], "title": feed.get("title"),
+                                "reason": f"episode {rec['episode_id']}: its audio URL is over {URL_CAP} characters"})
     return chosen, skipped

@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 
 import listparser
 
-from podcast_assets.ingest.episodes import best_transcript
+from podcast_assets.ingest.bounds import TEXT_CAPS, URL_CAP, bounded, cut
 from podcast_assets.ingest.identity import feed_episode_id
+from podcast_assets.ingest.private import MARK, chosen_transcript, looks_private
 
 EPISODE_COLUMNS = ["episode_id", "podcast_id", "podcast_title", "episode_title", "audio_url", "enclosure_type",
                    "enclosure_length", "description", "published_at", "duration_sec", "language", "link", "feed_url",
                    "trend_score", "categories", "transcript_url", "transcript_type", "guid", "chapters_url"]
+PRIVATE_TAG = "private"  # an OPML outline's category that marks its feed private
 AUDIO_SUFFIXES = {".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4a"}
 
 
@@ -31,26 +33,39 @@ def _http(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def feed_list(body: bytes | str) -> tuple[list[dict], list[str]]:
-    """The ``feed_url`` and ``title`` of each feed in an OPML document or a list of URLs (deduplicated, in
-    order), and what could not be read."""
-    raw = body.encode() if isinstance(body, str) else body
+def _entries(raw: bytes) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """(url, title, marked private) of each entry of an OPML document or a list of URLs, and what is unreadable."""
     if raw.lstrip().startswith(b"<"):
         parsed = listparser.parse(raw)  # bytes: listparser reads them, it fetches nothing
-        entries = [(f.get("url") or "", f.get("title") or "") for f in parsed.feeds]
-        problems = [f"OPML: {parsed.bozo_exception}"] if parsed.bozo and not entries else []
-    else:
-        text = raw.decode("utf-8", errors="replace")
-        entries = [(u.strip(), "") for line in text.splitlines() if not line.strip().startswith("#")
-                   for u in line.split(",") if u.strip()]
-        problems = []
+        entries = [(f.get("url") or "", f.get("title") or "", PRIVATE_TAG in (t.lower() for t in f.get("tags") or []))
+                   for f in parsed.feeds]
+        return entries, ([f"OPML: {str(parsed.bozo_exception)[:200]}"] if parsed.bozo and not entries else [])
+    text = raw.decode("utf-8", errors="replace")
+    urls = [u.strip() for line in text.splitlines() if not line.strip().startswith("#") for u in line.split(",")]
+    return [(u.removeprefix(MARK).strip(), "", u.startswith(MARK)) for u in urls if u], []
+
+
+def feed_list(body: bytes | str) -> tuple[list[dict], list[str]]:
+    """The ``feed_url``, ``title`` and ``private`` of each feed in an OPML document or a list of URLs (deduplicated,
+    in order), and what could not be read. A feed is private when the list marks it (``private:`` before a URL,
+    ``category="private"`` in OPML) or its URL carries a credential (``private.looks_private``). A problem line
+    never quotes the entry: it may be a private URL."""
+    raw = body.encode() if isinstance(body, str) else body
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):  # a byte order mark is not content
+        if raw.startswith(bom):
+            raw = raw.decode("utf-16" if bom != b"\xef\xbb\xbf" else "utf-8-sig", errors="replace").encode()
+            break
+    entries, problems = _entries(raw)
     feeds, seen = [], set()
-    for url, title in entries:
+    for n, (url, title, marked) in enumerate(entries, 1):
         if not _http(url):
-            problems.append(f"not an http(s) feed URL: {url[:120]!r}")
+            problems.append(f"entry {n} is not an http(s) feed URL")
+        elif len(url) > URL_CAP:
+            problems.append(f"entry {n}: its URL is over {URL_CAP} characters")
         elif url not in seen:
             seen.add(url)
-            feeds.append({"feed_url": url, "title": title})
+            feeds.append({"feed_url": url, "title": cut(title, TEXT_CAPS["title"]),
+                          "private": marked or looks_private(url)})
     return feeds, problems
 
 
@@ -69,12 +84,16 @@ def is_audio(item: dict) -> bool:
     return PurePosixPath(urlsplit(item.get("audio_url") or "").path).suffix.lower() in AUDIO_SUFFIXES
 
 
-def new_items(items: list[dict], seen: set[str], first_poll: bool, backlog: int, most: int) -> list[dict]:
-    """The items (newest first) to turn into episodes: full audio ones (no trailers), not seen in this feed
+def candidates(items: list[dict], seen: set[str]) -> list[dict]:
+    """The items (newest first) that may become episodes: full audio ones (no trailers), not seen in this feed
     before."""
-    audio = [i for i in items if i.get("audio_url") and is_audio(i) and item_key(i) not in seen
-             and (i.get("episode_type") or "full") == "full"]
-    return audio[:max(0, backlog)] if first_poll else audio[:most]
+    return [i for i in items if i.get("audio_url") and is_audio(i) and item_key(i) not in seen
+            and (i.get("episode_type") or "full") == "full"]
+
+
+def new_items(items: list[dict], seen: set[str], first_poll: bool, backlog: int, most: int) -> list[dict]:
+    """The candidates to take now: the newest ``backlog`` on a feed's first poll, else the newest ``most``."""
+    return candidates(items, seen)[:max(0, backlog if first_poll else most)]
 
 
 def language_problem(feed: dict, item: dict, prefix: str) -> str:
@@ -88,9 +107,8 @@ def language_problem(feed: dict, item: dict, prefix: str) -> str:
 
 def episode_record(feed_url: str, feed: dict, item: dict) -> dict:
     """A feed item in the ``episode-metadata`` contract, the same fields as a trending episode's."""
-    transcript_url, transcript_type = best_transcript(
-        {"transcripts": [{"url": u, "type": t} for u, t in item.get("transcripts") or []]})
-    return {
+    transcript_url, transcript_type = chosen_transcript(item)
+    return bounded({
         "episode_id": feed_episode_id(item.get("guid") or "", item.get("audio_url") or ""),
         "podcast_id": feed_id(feed_url),
         "podcast_title": feed.get("title") or "",
@@ -110,20 +128,35 @@ def episode_record(feed_url: str, feed: dict, item: dict) -> dict:
         "transcript_type": transcript_type,
         "guid": item.get("guid") or "",
         "chapters_url": item.get("chapters_url") or "",
-    }
+    })[0]
 
 
-def read_items(feed_url: str, parsed: dict, seen: set[str], backlog: int, most: int, prefix: str) -> dict:
-    """One poll of a parsed feed: the ``episodes`` to publish, the item ``keys`` to remember as seen (all of
-    the feed's items, so its back catalogue never comes back as new) and what was ``skipped``, and why."""
+def read_items(feed_url: str, parsed: dict, seen: set[str], backlog: int, most: int, prefix: str,
+               budget: int | None = None) -> dict:
+    """One poll of a parsed feed: the ``episodes`` to publish, the item ``keys`` to remember as seen and what was
+    ``skipped``, and why. The first poll remembers every item (the back catalogue never comes back as new) and
+    takes the newest ``backlog``; a later one takes the newest ``most`` new items, at most ``budget`` (what is
+    left of the feed's daily cap) and remembers only those, so a feed that rotates its guids cannot grow the
+    table of seen items faster than its cap. New items over a cap are ``deferred``: not seen, taken later."""
     first = not seen
-    chosen = new_items(parsed["items"], seen, first, backlog, most)
+    fresh = candidates(parsed["items"], seen)
+    limit = backlog if first else most
+    by_day = budget is not None and budget < limit  # the daily cap binds before the per-poll one
+    chosen = fresh[:max(0, min(limit, budget) if by_day else limit)]
     episodes, skipped = [], []
     for item in chosen:
         problem = language_problem(parsed, item, prefix)
+        if not problem and len(item.get("audio_url") or "") > URL_CAP:
+            problem = f"its audio URL is over {URL_CAP} characters"
         if problem:
-            skipped.append({"feed_url": feed_url, "title": item["title"], "reason": problem})
+            skipped.append({"feed_url": feed_url, "title": cut(item["title"], 200), "reason": problem})
         else:
             episodes.append(episode_record(feed_url, parsed, item))
-    keys = sorted({item_key(i) for i in parsed["items"] if item_key(i)} - seen)
-    return {"episodes": episodes, "keys": keys, "skipped": skipped}
+    taken = parsed["items"] if first else chosen
+    keys = sorted({item_key(i) for i in taken if item_key(i)} - seen)
+    deferred = 0 if first else len(fresh) - len(chosen)
+    if deferred:
+        skipped.append({"feed_url": feed_url, "title": f"{deferred} new items", "reason": "deferred: the feed's "
+                        f"{'daily' if by_day else 'per-poll'} cap is reached (taken on a later poll)"})
+    return {"episodes": episodes, "keys": keys, "skipped": skipped, "deferred": deferred, "first": first,
+            "daily_cap_reached": bool(deferred) and by_day}

@@ -5,7 +5,10 @@ The feed sensor asks each feed with the validators (ETag, Last-Modified) of the 
 ignores validators and sends the same bytes, compared by SHA-256) is read by a ``feed_episodes`` run of the
 changed feeds. What the sensor asked for is in its cursor, so a run still queued is not asked for again,
 and a run that failed is asked for again after ``ASK_AGAIN``. The sensor looks every ``TICK_SECONDS`` and
-asks each feed when it is due (every ``FEED_POLL_SECONDS``), so a feed just followed is asked at once.
+asks each feed when it is due (every ``FEED_POLL_SECONDS``), so a feed just followed is asked at once. A feed
+that keeps failing (unreachable, refused, or its runs never recording it) backs off: each failure in a row doubles
+its wait, up to ``MAX_BACKOFF``, so it stops joining every run. A private feed's URL is resolved here, from the
+deployment's list, and never leaves this process.
 """
 
 import datetime as dt
@@ -14,11 +17,13 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import dagster as dg
 
-from podcast_assets.ingest.assets import FEED_TABLES, feed_episodes
-from podcast_assets.ingest.feed_items import feed_id
+from podcast_assets.ingest.assets import feed_episodes
+from podcast_assets.ingest.feed_tables import FEED_TABLES
+from podcast_assets.ingest.followed import feed_id_of, feed_name
+from podcast_assets.ingest.private import is_ref
 from podcast_assets.resources.delta import DeltaTables
-from podcast_assets.resources.feeds import FeedFetcherResource
-from podcast_assets.transcripts.guarded_http import FetchError, redact
+from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
+from podcast_assets.transcripts.guarded_http import FetchError
 
 ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.groups("ingest"),
                                  description="Trending shows and one episode each, and the followed feeds' new "
@@ -26,29 +31,47 @@ ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.group
 feed_episodes_job = dg.define_asset_job("feed_episodes_job", selection=dg.AssetSelection.assets(feed_episodes),
                                         description="The new episodes of the feeds that changed.")
 ASK_AGAIN = dt.timedelta(minutes=10)
+MAX_BACKOFF = dt.timedelta(hours=6)
 TICK_SECONDS = 30
 POLLS_AT_ONCE = 8  # feeds asked side by side: one slow feed (up to its deadline) does not hold up the rest
 TICK_BUDGET_S = 40.0  # a tick ends well inside Dagster's 60 s: feeds still answering are asked again next tick
 
 
 def held_validators(delta: DeltaTables) -> dict[str, dict]:
-    """Per feed, the ETag, Last-Modified and SHA-256 of the copy its last run read (or judged refused)."""
-    polls = delta.pandas(FEED_TABLES["polls"], ["feed_url", "etag", "last_modified", "sha256", "polled_at"])
+    """Per feed, the ETag, Last-Modified, SHA-256 and outcome of the copy its last run read (or judged refused)."""
+    polls = delta.pandas(FEED_TABLES["polls"], ["feed_url", "etag", "last_modified", "sha256", "outcome", "polled_at"])
     if not len(polls):
         return {}
     latest = polls.sort_values("polled_at", kind="stable").drop_duplicates("feed_url", keep="last")
     return {r["feed_url"]: r for r in latest.to_dict("records")}
 
 
-def _ask(fetcher: FeedFetcherResource, url: str, held: dict | None):
+def _ask(fetcher: FeedFetcherResource, url, recorded: str, held: dict | None):
+    if isinstance(url, Exception):  # a private feed no longer in the list, or a list that cannot be read
+        return url
     try:
-        return fetcher.feed(url, (held or {}).get("etag") or "", (held or {}).get("last_modified") or "")
+        return fetcher.feed(url, (held or {}).get("etag") or "", (held or {}).get("last_modified") or "",
+                            private=is_ref(recorded))
     except FetchError as exc:
         return exc
 
 
+def backoff(base: dt.timedelta, fails: int) -> dt.timedelta:
+    """How long a feed that failed ``fails`` times in a row waits: doubling from ``base``, at most six hours."""
+    return min(base * 2 ** min(fails, 16), max(base, MAX_BACKOFF))
+
+
 def _due(entry: dict, now: dt.datetime, every: dt.timedelta) -> bool:
-    return "polled" not in entry or now - dt.datetime.fromisoformat(entry["polled"]) >= every
+    return "polled" not in entry or now - dt.datetime.fromisoformat(entry["polled"]) >= backoff(every, entry.get("fails", 0))
+
+
+def _resolved(private, recorded: str):
+    try:
+        return private.resolve(recorded)
+    except (LookupError, FetchError) as exc:
+        return exc
+    except OSError as exc:  # FEEDS_OPML names a file that cannot be read now
+        return FetchError(f"cannot read the feed list: {exc}")
 
 
 def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
@@ -57,37 +80,48 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
     @dg.sensor(name="feed_poll_sensor", job=feed_episodes_job, minimum_interval_seconds=min(TICK_SECONDS, poll_seconds),
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Polls every followed feed with a conditional GET; a run reads those that changed")
-    def _sensor(context: dg.SensorEvaluationContext, feeds: FeedFetcherResource, delta: DeltaTables):
+    def _sensor(context: dg.SensorEvaluationContext, feeds: FeedFetcherResource, feed_list: FeedListResource,
+                delta: DeltaTables):
         followed = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
         if not followed:
             return dg.SkipReason("no feeds followed (the feeds asset is empty or not materialised yet)")
         asked = json.loads(context.cursor or "{}")
         now = dt.datetime.now(dt.UTC)
-        urls = [u for u in followed if _due(asked.get(feed_id(u), {}), now, every)]
-        if not urls:
-            return dg.SkipReason(f"{len(followed)} feeds followed, none due (each is asked every {poll_seconds} s)")
-        held = held_validators(delta)
+        due = [u for u in followed if _due(asked.get(feed_id_of(u), {}), now, every)]
+        if not due:
+            return dg.SkipReason(f"{len(followed)} feeds followed, none due (each is asked every {poll_seconds} s, "
+                                 "later after failures)")
+        held, private = held_validators(delta), feed_list.private_feeds(feeds)
+        urls = {u: _resolved(private, u) for u in due}  # here, before the threads: the list is read once
         pool = ThreadPoolExecutor(POLLS_AT_ONCE)
-        futures = {pool.submit(_ask, feeds, u, held.get(u)): u for u in urls}
+        futures = {pool.submit(_ask, feeds, urls[u], u, held.get(u)): u for u in due}
         finished, late = wait(futures, timeout=TICK_BUDGET_S)
         pool.shutdown(wait=False, cancel_futures=True)  # the late ones end at their own deadline
         changed, same, failed, waiting = [], 0, 0, 0
-        for url, answer in ((futures[f], f.result()) for f in futures if f in finished):
-            entry = asked.setdefault(feed_id(url), {})
+        for recorded, answer in ((futures[f], f.result()) for f in futures if f in finished):
+            entry = asked.setdefault(feed_id_of(recorded), {})
             entry["polled"] = now.isoformat()
-            if isinstance(answer, FetchError):
+            last = held.get(recorded) or {}
+            if isinstance(answer, Exception):
                 failed += 1
-                context.log.warning(f"feed {redact(url)}: {answer}")
-            elif answer.body is None or answer.sha256 == (held.get(url) or {}).get("sha256"):
-                same += 1
-            elif entry.get("sha256") == answer.sha256 and now - dt.datetime.fromisoformat(entry["at"]) < ASK_AGAIN:
+                entry["fails"] = entry.get("fails", 0) + 1
+                context.log.warning(f"feed {feed_name(recorded)}: {answer} (failed {entry['fails']} times in a row: "
+                                    f"asked again in {backoff(every, entry['fails'])})")
+            elif answer.body is None or answer.sha256 == last.get("sha256"):
+                same += 1  # a feed whose last read was refused stays refused until it changes: asked less often
+                entry["fails"] = 0 if last.get("outcome", "read") == "read" else entry.get("fails", 0) + 1
+            elif entry.get("sha256") == answer.sha256 and \
+                    now - dt.datetime.fromisoformat(entry["at"]) < backoff(ASK_AGAIN, entry.get("fails", 0)):
                 waiting += 1
             else:
-                changed.append(feed_id(url))
+                if entry.get("sha256") == answer.sha256:  # a run was asked for these bytes and did not record them
+                    entry["fails"] = entry.get("fails", 0) + 1
+                changed.append(feed_id_of(recorded))
                 entry.update(sha256=answer.sha256, at=now.isoformat())
         # keyed by feed id: a private feed's URL (its token) stays out of the cursor the UI shows
-        context.update_cursor(json.dumps({k: a for k, a in asked.items() if k in {feed_id(u) for u in followed}}))
-        summary = (f"{len(urls)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
+        ids = {feed_id_of(u) for u in followed}
+        context.update_cursor(json.dumps({k: a for k, a in asked.items() if k in ids}))
+        summary = (f"{len(due)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
                    f"asked for already, {failed} failed" + (f", {len(late)} still answering" if late else ""))
         if not changed:
             return dg.SkipReason(summary)

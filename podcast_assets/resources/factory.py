@@ -63,9 +63,11 @@ def build_resources(s: Settings) -> dict:
                                      max_audio_minutes=s.AUDIO_MAX_MINUTES, max_transcript_bytes=s.TRANSCRIPT_MAX_BYTES,
                                      max_feed_bytes=s.FEED_MAX_BYTES, feed_timeout_sec=s.FEED_TIMEOUT_SEC,
                                      allowed_hosts=s.audio_allowed_hosts),
-        "feed_list": FeedListResource(urls=[u.strip() for u in s.FEEDS.split(",") if u.strip()], opml=s.feeds_opml,
+        # a private feed's URL is a credential: from the environment, Dagster sees only the variables' names
+        "feed_list": FeedListResource(urls=secret(s, "FEEDS"),
+                                      opml=dg.EnvVar("FEEDS_OPML") if "FEEDS_OPML" in s.from_environment else s.feeds_opml,
                                       backlog=s.FEED_BACKLOG, new_per_poll=s.FEED_NEW_PER_POLL,
-                                      language_prefix=s.LANGUAGE_PREFIX),
+                                      new_per_day=s.FEED_NEW_PER_DAY, language_prefix=s.LANGUAGE_PREFIX),
         "whisper": WhisperResource(
             model=s.WHISPER_MODEL, language_model=s.LANGUAGE_MODEL, compute_type=s.WHISPER_COMPUTE_TYPE,
             beam_size=s.WHISPER_BEAM_SIZE, batch_size=s.WHISPER_BATCH_SIZE,

@@ -19,6 +19,9 @@ from podcast_assets.settings import DEFAULTS as D
 
 __all__ = ["KafkaReader", "KafkaResource", "KafkaUnavailable", "Record"]
 
+# a message the client or the broker refuses for what it is: that message's failure, not Kafka's
+REFUSED_MESSAGE = {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_MSG, KafkaError.INVALID_MSG_SIZE,
+                   KafkaError.INVALID_RECORD, KafkaError.RECORD_LIST_TOO_LARGE}
 CLIENT_LOG = logging.getLogger("podcast_assets.kafka.client")  # librdkafka's own log lines
 # a library's logger gets a NullHandler: a broker restart would otherwise print librdkafka's connection
 # errors on every console; what matters is raised as KafkaUnavailable with one clear line
@@ -40,6 +43,9 @@ class KafkaResource(dg.ConfigurableResource):
     user_events_topic: str = D.TOPIC_USER_EVENTS
     user_events_dlq_topic: str = D.TOPIC_USER_EVENTS_DLQ
     topic_partitions: int = D.TOPIC_PARTITIONS
+    # the largest message the cluster takes (its message.max.bytes; librdkafka's default): a larger one is
+    # refused at once, as that message's own failure (``publish_each``)
+    max_message_bytes: int = 1_000_000
 
     def _common(self) -> dict:
         return {"bootstrap.servers": self.bootstrap_servers, "client.id": self.client_id,
@@ -72,7 +78,8 @@ class KafkaResource(dg.ConfigurableResource):
         # partition, as the Java client does, so a user's events keep one partition across clients
         return self._connect(Producer, {
             "acks": "all", "enable.idempotence": True, "partitioner": "murmur2_random",
-            "linger.ms": 20 if self.batching else 0, "message.timeout.ms": 30_000})
+            "linger.ms": 20 if self.batching else 0, "message.timeout.ms": 30_000,
+            "message.max.bytes": self.max_message_bytes})
 
     def consumer(self) -> Consumer:
         # partitions are assigned by hand and offsets never committed: the group id is only required
@@ -114,17 +121,41 @@ class KafkaResource(dg.ConfigurableResource):
         with self.reader() as reader:
             return reader.read_range(topic, ranges, timeout_s)
 
+    def publish_episodes(self, episodes: list[dict]) -> dict[str, str]:
+        """New episodes on ``episode-metadata`` (the record) and ``episode-ids`` (the id), keyed by episode id; an
+        episode whose record Kafka refuses is left off both and returned, id to reason."""
+        self.ensure_topics([self.episode_metadata_topic, self.episode_ids_topic])
+        refused = self.publish_each(self.episode_metadata_topic, [(e["episode_id"], e) for e in episodes])
+        ids = [e["episode_id"] for e in episodes if e["episode_id"] not in refused]
+        if ids:
+            self.publish(self.episode_ids_topic, [(i, i) for i in ids])
+        return refused
+
     def publish(self, topic: str, items: list[tuple[str, dict | str]], ends: dict[int, int] | None = None,
                 producer: Producer | None = None) -> int:
         """Send (key, value) pairs with acks=all and wait for every acknowledgement. ``ends``, if given,
         receives the offset after the last message stored per partition. Pass a ``producer`` made early
         to overlap its start: an idempotent producer waits ~0.5 s for its producer id."""
+        refused = self.publish_each(topic, items, ends, producer)
+        if refused:
+            key, reason = next(iter(refused.items()))
+            raise KafkaUnavailable(f"{len(refused)} of {len(items)} messages to {topic} refused: {key}: {reason}")
+        return len(items)
+
+    def publish_each(self, topic: str, items: list[tuple[str, dict | str]], ends: dict[int, int] | None = None,
+                     producer: Producer | None = None) -> dict[str, str]:
+        """``publish``, where a message refused for what it is (over the size limit, invalid) is only that
+        message's failure: the others are sent, and the refused ones returned, key to a one-line reason. Kafka
+        away or not acknowledging raises ``KafkaUnavailable``."""
         producer = producer or self.producer()
         failed: list[str] = []
+        refused: dict[str, str] = {}
         ends = {} if ends is None else ends
 
         def delivered(err, msg) -> None:
-            if err is not None:
+            if err is not None and err.code() in REFUSED_MESSAGE:
+                refused[(msg.key() or b"").decode("utf-8", "replace")] = f"refused by Kafka: {err.str()}"
+            elif err is not None:
                 failed.append(str(err))
             else:
                 ends[msg.partition()] = max(ends.get(msg.partition(), 0), msg.offset() + 1)
@@ -137,8 +168,14 @@ class KafkaResource(dg.ConfigurableResource):
                     break
                 except BufferError:  # the local queue is full: let it drain
                     producer.poll(0.05)
+                except KafkaException as exc:
+                    if exc.args[0].code() not in REFUSED_MESSAGE:
+                        raise KafkaUnavailable(f"Kafka at {self.bootstrap_servers}: {exc.args[0].str()}") from None
+                    refused[str(key)] = (f"refused by Kafka: {exc.args[0].str()} ({len(body.encode())} bytes, "
+                                         f"over {self.max_message_bytes})")
+                    break
         unsent = producer.flush(35)
         if unsent or failed:
             raise KafkaUnavailable(f"{unsent + len(failed)} of {len(items)} messages to {topic} not acknowledged"
                                    + (f": {failed[0]}" if failed else ""))
-        return len(items)
+        return refused

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from podcast_assets.common import storage
 from podcast_assets.common.ids import EPISODE_ID
+from podcast_assets.ingest.private import is_ref
 from podcast_assets.resources.factory import resources_outside_runs
 from podcast_assets.search.answers import search, within
 from podcast_assets.serve import queries
@@ -31,8 +32,8 @@ UserId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 def create_app(settings: Settings) -> FastAPI:
     """Nothing is read until the app starts (uvicorn's lifespan): the model is loaded once, the passages
     held, and the holder's thread started."""
-    resources = resources_outside_runs(settings, "delta", "mongo", "embedder")
-    delta, mongo, embedder = resources["delta"], resources["mongo"], resources["embedder"]
+    resources = resources_outside_runs(settings, "delta", "mongo", "embedder", "feeds")
+    delta, mongo, embedder, feeds = resources["delta"], resources["mongo"], resources["embedder"], resources["feeds"]
     holder = PassageHolder(delta, storage.join(settings.storage_uri, "search", "keywords"), embedder.model_name,
                            settings.SERVE_REFRESH_SECONDS, log=log.info)
     state: dict = {}
@@ -116,11 +117,17 @@ def create_app(settings: Settings) -> FastAPI:
         return found
 
     @app.get("/episodes/{episode_id}/audio", summary="a redirect to the episode's published audio",
-             response_class=RedirectResponse, status_code=307)
+             response_class=RedirectResponse, status_code=307,
+             responses={404: {"description": "no audio address, a private feed's, or one the address policy refuses"}})
     def audio(episode_id: EpisodeId):
         url = queries.audio_url(delta, episode_id)
         if not url:
             raise HTTPException(404, f"episode {episode_id} has no audio address")
+        if is_ref(url):  # its URL is a credential: only the deployment's own downloads may use it
+            raise HTTPException(404, f"episode {episode_id} is from a private feed: its audio address is not served")
+        problem = feeds.audio_address_problem(url)  # now, not when it was published: DNS may have moved
+        if problem:
+            raise HTTPException(404, f"episode {episode_id}'s audio address is refused: {problem}")
         return RedirectResponse(url, 307)
 
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from podcast_assets.common import storage
+from podcast_assets.ingest.publishing import PUBLISHED_TABLE
 from podcast_assets.recommendations.assets import engagement_of, unplayable_episodes
 from podcast_assets.recommendations.lists import popularity_rows
 from podcast_assets.resources.delta import DeltaTables
@@ -71,7 +72,14 @@ def transcript(delta: DeltaTables, transcripts_uri: str, episode_id: str) -> dic
 
 
 def audio_url(delta: DeltaTables, episode_id: str) -> str | None:
-    """Where the episode's audio is published (the episodes and feed tables; the newest row wins)."""
+    """Where the episode's audio was published, from ``published_episodes``, the append-only record of every
+    episode ever published (trending ones stay after trending moves on); rows written before it held the URL
+    are looked up in the episodes and feed tables. A private feed's episode has its reference there."""
+    rows = delta.arrow(PUBLISHED_TABLE, filters=[("episode_id", "=", episode_id)])
+    if rows is not None and rows.num_rows and "audio_url" in rows.column_names:
+        found = [u for u in rows["audio_url"].to_pylist() if u]
+        if found:
+            return found[-1]
     for table in ("feed_episodes", "episodes"):
         rows = delta.arrow(table, ["episode_id", "audio_url"], [("episode_id", "=", episode_id)])
         if rows is not None and rows.num_rows:

@@ -36,10 +36,16 @@ class FetchPolicy:
     allowed: frozenset[str] = field(default_factory=frozenset)  # "host:port" that may be non-public
     any_address: bool = False  # a URL the user typed (the CLI), not one a feed gave us
     retries: int = 2
+    private: bool = False  # a private feed's URL: messages name its host only (its path may be a token)
+
+    def name(self, url: str) -> str:
+        """How a message names ``url`` under this policy."""
+        return redact(url, self.private)
 
 
-def redact(url: str) -> str:
-    """The URL without credentials, query string or fragment (signed tokens live there)."""
+def redact(url: str, private: bool = False) -> str:
+    """The URL without credentials, query string or fragment (signed tokens live there); ``private``: its host
+    only (a private feed's path may be its token)."""
     try:
         parts = urlsplit(url)
         netloc = parts.hostname or ""
@@ -49,6 +55,8 @@ def redact(url: str) -> str:
             netloc += f":{parts.port}"
     except ValueError:
         return "a malformed URL"
+    if private:
+        return urlunsplit((parts.scheme, netloc, "/…", "", "")) + " (private)"
     return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
 
 
@@ -77,3 +85,19 @@ def checked_addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
         if kind:
             raise Refused(f"{host} resolves to a {kind} address")
     return addresses
+
+
+def address_problem(url: str, policy: FetchPolicy) -> str:
+    """Why the policy would not fetch ``url`` now (its scheme, or what its host resolves to), or ``""``."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").encode("idna").decode("ascii"), parts.port
+    except (ValueError, UnicodeError):
+        return "a malformed URL"
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return f"scheme {parts.scheme or 'none'!r} (only http and https)"
+    try:
+        checked_addresses(host, port or (443 if parts.scheme.lower() == "https" else 80), policy)
+    except FetchError as exc:
+        return str(exc)
+    return ""

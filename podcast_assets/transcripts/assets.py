@@ -11,21 +11,24 @@ import dagster as dg
 
 from podcast_assets.common import storage
 from podcast_assets.common.ids import is_episode_id
+from podcast_assets.ingest.feed_xml import FeedRefused
+from podcast_assets.ingest.private import is_ref
 from podcast_assets.resources.delta import DataDir, DeltaTables
-from podcast_assets.resources.feeds import FeedFetcherResource
+from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
 from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
+from podcast_assets.transcripts.address_policy import FetchError, TransientFetchError
 from podcast_assets.transcripts.audio import to_wav16k
 from podcast_assets.transcripts.audio_places import AudioPlaces
-from podcast_assets.transcripts.chapters import parse_chapters
 from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, redact
 from podcast_assets.transcripts.file_names import unique_name
 from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
 from podcast_assets.transcripts.messages import messages_by_id
 from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA, outcome_row, outcomes_since, record
+from podcast_assets.transcripts.publisher_files import publisher_chapters, publisher_transcript
 
 episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
 
@@ -158,16 +161,28 @@ def _sweep(context: dg.AssetExecutionContext, places: AudioPlaces) -> None:
         context.log.info(f"removed audio/{name}: scratch of a process that ended without cleaning up")
 
 
+def _audio_url(ep: dict, resolve) -> str:
+    """The URL to download: the episode's, or what its private feed's reference stands for (read now, here)."""
+    try:
+        return resolve(ep["audio_url"])
+    except LookupError as exc:
+        raise AudioError(str(exc)) from None
+    except TransientFetchError as exc:
+        raise TransientAudioError(f"cannot read its private feed: {exc}") from None
+    except (FetchError, FeedRefused) as exc:
+        raise AudioError(f"cannot read its private feed: {exc}") from None
+
+
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
-              ep: dict, deadline_s: float | None = None) -> tuple[int, float]:
+              ep: dict, resolve, deadline_s: float | None = None) -> tuple[int, float]:
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
-    A failure is recorded as the episode's outcome (``failed: <reason>``) and raised in one line; only
-    transient ones are retried (``TRANSIENT``)."""
+    ``resolve``: a private feed's reference to its URL. A failure is recorded as the episode's outcome
+    (``failed: <reason>``) and raised in one line; only transient ones are retried (``TRANSIENT``)."""
     wav = audio_places(files).wav(episode_id)
     raw = wav.parent / "raw" / f"{episode_id}.download"
     raw.parent.mkdir(exist_ok=True)
     try:
-        feeds.download_audio(ep["audio_url"], raw, deadline_s)
+        feeds.download_audio(_audio_url(ep, resolve), raw, deadline_s, private=is_ref(ep["audio_url"]))
         size = raw.stat().st_size
         return size, to_wav16k(raw, wav, feeds.max_audio_minutes)
     except AudioError as exc:
@@ -182,13 +197,14 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=["episodes"], kinds={"ffmpeg"},
           retry_policy=TRANSIENT)
 def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delta: DeltaTables,
-                  mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource) -> dg.MaterializeResult:
+                  mongo: MongoResource, files: DataDir, feeds: FeedFetcherResource,
+                  feed_list: FeedListResource) -> dg.MaterializeResult:
     """The episode's audio, downloaded (capped, atomic) and converted to WAV mono 16 kHz; removed again once
     its transcript is committed (unless ``KEEP_WAV``)."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
     retry = context.run.root_run_id is not None
-    places = audio_places(files)
+    places, private = audio_places(files), feed_list.private_feeds(feeds)
     _sweep(context, places)
 
     def fetch(episode_id: str, deadline_s: float) -> dict:
@@ -199,7 +215,7 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
         if retry and places.downloaded(episode_id):  # an earlier attempt of this run converted it (written whole)
             context.log.info(f"episode {episode_id}: downloaded by an earlier attempt of this run")
             return {"status": "downloaded", "wav": where, "audio_url": redact(ep["audio_url"])}
-        size, duration = fetch_wav(delta, files, feeds, episode_id, ep, deadline_s)
+        size, duration = fetch_wav(delta, files, feeds, episode_id, ep, private.resolve, deadline_s)
         places.stage(places.wav(episode_id))
         context.log.info(f"episode {episode_id}: {size} bytes downloaded, {duration:.1f} s of audio")
         return {"status": "downloaded", "downloaded_bytes": size, "duration_sec": duration,
@@ -211,7 +227,7 @@ def episode_audio(context: dg.AssetExecutionContext, config: EpisodeConfig, delt
 
 
 def _local_wav(context: dg.AssetExecutionContext, delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource,
-               episode_id: str, ep: dict) -> Path:
+               episode_id: str, ep: dict, resolve) -> Path:
     """The episode's WAV in this process's scratch: converted here, or left in shared storage by a download on
     another host, else fetched again (a re-run after the WAV was removed)."""
     places = audio_places(files)
@@ -219,7 +235,7 @@ def _local_wav(context: dg.AssetExecutionContext, delta: DeltaTables, files: Dat
     if wav is not None:
         return wav
     context.log.info(f"episode {episode_id}: no WAV (removed after its last transcript), fetching again")
-    fetch_wav(delta, files, feeds, episode_id, ep)
+    fetch_wav(delta, files, feeds, episode_id, ep, resolve)
     return places.wav(episode_id)
 
 
@@ -231,14 +247,14 @@ def _taken_names(delta: DeltaTables) -> dict[str, str]:
 @dg.asset(partitions_def=episode_partitions, group_name="transcripts", deps=[episode_audio],
           kinds={"deltalake", "kafka"}, retry_policy=TRANSIENT)
 def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whisper: WhisperResource,
-                feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir, mongo: MongoResource,
-                kafka: KafkaResource) -> dg.MaterializeResult:
+                feeds: FeedFetcherResource, feed_list: FeedListResource, delta: DeltaTables, files: DataDir,
+                mongo: MongoResource, kafka: KafkaResource) -> dg.MaterializeResult:
     """The episode's transcript: a row in Delta ``transcripts`` (replaced on re-runs), JSON, WebVTT and
     Podcasting 2.0 JSON files under ``transcripts/``, and a message on ``transcripts-en``. A run of several
     episodes loads the models once for all of them."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
-    places = audio_places(files)
+    places, private = audio_places(files), feed_list.private_feeds(feeds)
     _sweep(context, places)
     # on workers the models stay loaded for the process's next step; a run worker ends with its run anyway
     pipeline, where = whisper.kept_pipeline(context.run_id) if files.stage_audio else (whisper.pipeline(), {})
@@ -248,9 +264,10 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
             places.remove(places.wav(episode_id))
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
-        wav = _local_wav(context, delta, files, feeds, episode_id, ep)
+        wav = _local_wav(context, delta, files, feeds, episode_id, ep, private.resolve)
         # the partition's rows: the episode's one row of the status table
-        return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, feeds, delta, files, kafka),
+        return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, (feeds.transcript_text,
+                                                                                      private.resolve), delta, files, kafka),
                 **where, "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
 
     try:
@@ -266,30 +283,14 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     return dg.MaterializeResult()
 
 
-def _chapters(context: dg.AssetExecutionContext, episode_id: str, ep: dict, feeds: FeedFetcherResource) -> list[dict]:
-    """The publisher's chapters (``podcast:chapters``), kept in the transcript's JSON; none is not a failure."""
-    if not ep.get("chapters_url"):
-        return []
-    text, why = feeds.transcript_text(ep["chapters_url"])  # the same guarded fetch and caps as a transcript
-    try:
-        if text is None:
-            raise ValueError(why)
-        return parse_chapters(text)
-    except ValueError as exc:
-        context.log.info(f"episode {episode_id}: chapters not used ({exc})")
-        return []
-
-
 def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: dict, wav: Path, pipeline,
-                        whisper: WhisperResource, feeds: FeedFetcherResource, delta: DeltaTables, files: DataDir,
+                        whisper: WhisperResource, fetching: tuple, delta: DeltaTables, files: DataDir,
                         kafka: KafkaResource) -> dict:
-    """One episode's outcome: its row, files and message; the metadata of its partition."""
-    publisher = None
-    if whisper.use_publisher_transcript and ep.get("transcript_url"):
-        text, why = feeds.transcript_text(ep["transcript_url"])
-        publisher = (text, ep.get("transcript_type") or "") if text is not None else None
-        if text is None:
-            context.log.info(f"episode {episode_id}: publisher transcript not used ({why}); transcribing")
+    """One episode's outcome: its row, files and message; the metadata of its partition. ``fetching``: the
+    guarded text fetch and the private references' resolver, for the publisher's files."""
+    publisher, why = publisher_transcript(ep, *fetching) if whisper.use_publisher_transcript else (None, "")
+    if why:
+        context.log.info(f"episode {episode_id}: publisher transcript not used ({why}); transcribing")
     row = outcome_row(ep, episode_id, "transcribed")
     try:
         result = pipeline.transcribe(wav, publisher=publisher, progress=context.log.info)
@@ -307,7 +308,9 @@ def _transcribe_episode(context: dg.AssetExecutionContext, episode_id: str, ep: 
         record(delta.uri("transcripts"), [outcome_row(ep, episode_id, f"failed: {reason}")])
         audio_places(files).remove(wav)  # the outcome is committed; a re-run fetches the audio again
         raise dg.Failure(f"episode {episode_id} ({ep.get('episode_title')!r}): {reason}", allow_retries=False) from None
-    chapters = _chapters(context, episode_id, ep, feeds)
+    chapters, why = publisher_chapters(ep, *fetching, result.duration)
+    if why:
+        context.log.info(f"episode {episode_id}: chapters not used ({why})")
     stem = unique_name(row["episode_title"] or episode_id, episode_id, _taken_names(delta))
     paths = {kind: files.artefacts("transcripts", f"{stem}.{suffix}")  # each written whole: storage.write_text
              for kind, suffix in (("json", "json"), ("vtt", "vtt"), ("podcast_json", "podcast.json"))}

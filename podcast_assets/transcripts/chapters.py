@@ -1,13 +1,15 @@
 """An episode's chapters (``podcast:chapters``, the Podcasting 2.0 JSON chapters format), checked. Pure.
 
-The file is the publisher's, so it is read as untrusted: JSON only, numbers where times go, titles as
-short text, at most ``MAX_CHAPTERS``; anything else is a one-line reason and the episode goes on without.
+The file is the publisher's, so it is read as untrusted: JSON only, within a size cap and a nesting depth
+(``untrusted_json.py``), finite non-negative numbers where times go, inside the episode, titles as short text,
+at most ``MAX_CHAPTERS``; anything else is a one-line reason and the episode goes on without.
 """
 
 from __future__ import annotations
 
-import json
 import math
+
+from podcast_assets.transcripts.untrusted_json import loads
 
 MAX_CHAPTERS = 1000
 MAX_TITLE = 200
@@ -19,13 +21,13 @@ def _time(value, what: str) -> float:
     return float(value)
 
 
-def parse_chapters(text: str) -> list[dict]:
-    """``start``, ``end`` (None if the file does not say) and ``title`` of each chapter, in time order.
-    Raises ``ValueError`` with the reason."""
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        raise ValueError("chapters file is not JSON") from None
+SLACK_S = 2.0  # a publisher's times may run a little past the audio we decoded
+
+
+def parse_chapters(text: str, duration: float | None = None) -> list[dict]:
+    """``start``, ``end`` (None if the file does not say) and ``title`` of each chapter, in time order; with
+    ``duration``, every time lies inside the episode. Raises ``ValueError`` with the reason."""
+    doc = loads(text, "chapters file")
     chapters = doc.get("chapters") if isinstance(doc, dict) else None
     if not isinstance(chapters, list):
         raise ValueError("chapters file has no \"chapters\" list")
@@ -39,6 +41,10 @@ def parse_chapters(text: str) -> list[dict]:
             continue
         start = _time(c.get("startTime"), f"chapter {i + 1}'s startTime")
         end = _time(c["endTime"], f"chapter {i + 1}'s endTime") if c.get("endTime") is not None else None
+        if end is not None and end < start:
+            raise ValueError(f"chapter {i + 1} ends before it starts")
+        if duration is not None and max(start, end or 0.0) > duration + SLACK_S:
+            raise ValueError(f"chapter {i + 1} lies past the end of the {duration:.0f} s episode")
         title = " ".join(str(c.get("title") or "").split())[:MAX_TITLE]
         out.append({"start": start, "end": end, "title": title})
     return sorted(out, key=lambda c: c["start"])

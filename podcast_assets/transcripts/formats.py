@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from podcast_assets.transcripts.segments import Segment, clean_spacing
+from podcast_assets.transcripts.untrusted_json import loads
 
 _TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})")
 
@@ -41,7 +43,7 @@ def parse_cues(text: str) -> list[Segment]:
 
 def parse_podcast_json(text: str) -> list[Segment]:
     try:
-        data = json.loads(text)
+        data = loads(text, "transcript file")
         segments = [Segment(float(s["startTime"]), float(s.get("endTime", s["startTime"])), clean_spacing(s["body"]))
                     for s in data["segments"]]
     except (ValueError, KeyError, TypeError) as exc:
@@ -53,6 +55,24 @@ def parse_transcript(text: str, kind: str) -> list[Segment]:
     if kind == "application/json":
         return parse_podcast_json(text)
     return parse_cues(text)
+
+
+SLACK_S = 2.0  # a publisher's times may run a little past the audio we decoded
+
+
+def check_times(segments: list[Segment], duration: float) -> list[Segment]:
+    """A publisher's segments when their times are sound (finite, non-negative, each ending after it starts, in
+    order, inside the episode's ``duration``); else ``TranscriptFormatError`` naming the first that is not."""
+    last = 0.0
+    for i, s in enumerate(segments, 1):
+        if not (math.isfinite(s.start) and math.isfinite(s.end)) or s.start < 0 or s.end < s.start:
+            raise TranscriptFormatError(f"segment {i} has unusable times ({s.start!r} to {s.end!r})")
+        if s.start < last:
+            raise TranscriptFormatError(f"segment {i} starts before the one ahead of it")
+        if s.end > duration + SLACK_S:
+            raise TranscriptFormatError(f"segment {i} ends past the {duration:.0f} s of audio")
+        last = s.start
+    return segments
 
 
 def _stamp(t: float) -> str:

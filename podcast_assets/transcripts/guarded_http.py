@@ -112,14 +112,14 @@ def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int, extra: di
         scheme, port = parts.scheme.lower(), parts.port
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
-        raise FetchError(f"malformed URL {redact(url)}") from None
+        raise FetchError(f"malformed URL {policy.name(url)}") from None
     if scheme not in ("http", "https") or not host:
         raise Refused(f"scheme {scheme or 'none'!r} (only http and https)")
     port = port or (443 if scheme == "https" else 80)
     try:
         addresses = checked_addresses(host, port, policy)
     except Refused as exc:
-        raise Refused(f"redirect to {redact(url)}: {exc}" if hop else str(exc)) from None
+        raise Refused(f"redirect to {policy.name(url)}: {exc}" if hop else str(exc)) from None
     named = f"[{host}]" if ":" in host else host
     headers = {**(extra or {}), "Host": named if parts.port is None else f"{named}:{port}", "User-Agent": USER_AGENT}
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
@@ -148,8 +148,8 @@ def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int, extra: di
             pool.close()
             failure = type(getattr(exc, "reason", None) or exc).__name__
     if not deadline.left():
-        raise FetchError(f"{redact(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")
-    raise TransientFetchError(f"cannot reach {redact(url)}: {failure}")
+        raise FetchError(f"{policy.name(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")
+    raise TransientFetchError(f"cannot reach {policy.name(url)}: {failure}")
 
 
 def fetch(url: str, out, policy: FetchPolicy, headers: dict | None = None, answered: dict | None = None) -> int:
@@ -168,16 +168,16 @@ def fetch(url: str, out, policy: FetchPolicy, headers: dict | None = None, answe
                     answered.clear()
                     answered.update({k.lower(): v for k, v in resp.headers.items()})
                 if resp.status == 304:
-                    raise NotModified(redact(url))
+                    raise NotModified(policy.name(url))
                 if resp.status in TRANSIENT:
-                    raise TransientFetchError(f"{redact(url)} answered HTTP {resp.status}")
+                    raise TransientFetchError(f"{policy.name(url)} answered HTTP {resp.status}")
                 if resp.status >= 400:
-                    raise FetchError(f"dead URL {redact(url)}: HTTP {resp.status}")
+                    raise FetchError(f"dead URL {policy.name(url)}: HTTP {resp.status}")
                 return _body(resp, out, url, policy, deadline)
             finally:
                 resp.close()
                 pool.close()
-        raise Refused(f"more than {MAX_REDIRECTS} redirects from {redact(url)}")
+        raise Refused(f"more than {MAX_REDIRECTS} redirects from {policy.name(url)}")
     finally:
         deadline.timer.cancel()
 
@@ -188,7 +188,7 @@ def _body(resp, out, url: str, policy: FetchPolicy, deadline: Deadline) -> int:
     except ValueError:
         declared = 0  # unusable: the bytes that arrive are counted anyway
     if declared > policy.max_bytes:
-        raise FetchError(f"{redact(url)} is {declared} bytes, over the cap of {policy.max_bytes}")
+        raise FetchError(f"{policy.name(url)} is {declared} bytes, over the cap of {policy.max_bytes}")
     size = 0
     while deadline.left():
         try:
@@ -196,13 +196,13 @@ def _body(resp, out, url: str, policy: FetchPolicy, deadline: Deadline) -> int:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if not deadline.left():
                 break
-            raise TransientFetchError(f"download of {redact(url)} broke off: {type(exc).__name__}") from None
+            raise TransientFetchError(f"download of {policy.name(url)} broke off: {type(exc).__name__}") from None
         if not block:
             if not deadline.left():  # the watchdog closed the socket: the body is cut short
                 break
             return size
         size += len(block)
         if size > policy.max_bytes:
-            raise FetchError(f"{redact(url)} exceeds the cap of {policy.max_bytes} bytes")
+            raise FetchError(f"{policy.name(url)} exceeds the cap of {policy.max_bytes} bytes")
         out.write(block)
-    raise FetchError(f"{redact(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")
+    raise FetchError(f"{policy.name(url)} took longer than the {_seconds(policy.deadline_s)} s deadline")

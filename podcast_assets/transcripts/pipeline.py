@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from podcast_assets.transcripts.audio import read_wav16k
-from podcast_assets.transcripts.formats import TranscriptFormatError, parse_transcript
+from podcast_assets.transcripts.formats import TranscriptFormatError, check_times, parse_transcript
 from podcast_assets.transcripts.language import LanguageDetector, NotEnglishAudio
 from podcast_assets.transcripts.segments import SAMPLE_RATE, Transcript, clean_spacing
 from podcast_assets.transcripts.whisper import Transcriber, WhisperOptions
@@ -33,12 +33,13 @@ class TranscriptionPipeline:
         if publisher:
             text, kind = publisher
             try:
-                segments = parse_transcript(text, kind)
+                segments = check_times(parse_transcript(text, kind), duration)
                 return Transcript(clean_spacing(" ".join(s.text for s in segments)), segments, language,
                                   probability, duration, model=f"publisher:{kind}", source="publisher")
-            except TranscriptFormatError as exc:
+            except Exception as exc:  # any fault of the publisher's file is the file's, not the episode's
+                why = str(exc) if isinstance(exc, TranscriptFormatError) else f"unreadable: {type(exc).__name__}"
                 if progress:
-                    progress(f"publisher transcript unusable ({exc}); transcribing instead")
+                    progress(f"publisher transcript unusable ({why}); transcribing instead")
         text, segments = self.transcriber.transcribe(audio, progress=progress)
         return Transcript(text, segments, language, probability, duration, model=self.model_name)
 

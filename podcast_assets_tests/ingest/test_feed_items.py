@@ -16,11 +16,23 @@ OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></h
 
 def test_feed_lists_from_opml_or_urls():
     feeds, problems = feed_list(OPML)
-    assert feeds == [{"feed_url": "http://a.org/feed.xml", "title": "Show A"}, {"feed_url": "https://b.org/rss", "title": "Show B"}]
-    assert problems == ["not an http(s) feed URL: 'file:///etc/passwd'"]
+    assert feeds == [{"feed_url": "http://a.org/feed.xml", "title": "Show A", "private": False},
+                     {"feed_url": "https://b.org/rss", "title": "Show B", "private": False}]
+    assert problems == ["entry 3 is not an http(s) feed URL"]  # never the entry itself: it may be a private URL
     feeds, problems = feed_list("https://a.org/1.xml, https://b.org/2.xml\n# a comment\nftp://c.org/3.xml\n")
     assert [f["feed_url"] for f in feeds] == ["https://a.org/1.xml", "https://b.org/2.xml"] and len(problems) == 1
     assert feed_list("") == ([], [])
+
+
+def test_a_list_marks_private_feeds_and_a_byte_order_mark_is_not_content():
+    opml = OPML.replace(b'text="Show B"', b'text="Show B" category="private"')
+    assert [f["private"] for f in feed_list(b"\xef\xbb\xbf" + opml)[0]] == [False, True]
+    feeds, _ = feed_list("private:https://a.org/x/feed.xml, https://b.org/rss?token=abc, https://u:p@c.org/f, "
+                         "https://d.org/feed?page=2")
+    assert [(f["feed_url"], f["private"]) for f in feeds] == [
+        ("https://a.org/x/feed.xml", True), ("https://b.org/rss?token=abc", True), ("https://u:p@c.org/f", True),
+        ("https://d.org/feed?page=2", False)]
+    assert feed_list(b"\xef\xbb\xbf")[0] == [] and feed_list(b"<opml><body></body></opml>")[0] == []
 
 
 def item(n: int, **kw) -> dict:
@@ -44,6 +56,37 @@ def test_a_feed_in_another_language_is_skipped_before_download_and_its_items_are
     assert got["keys"] == ["guid-item-0001", "guid-item-0002"]  # the back catalogue never comes back as new
     assert language_problem({"language": ""}, {"language": ""}, "en") == ""  # unsaid: the audio check decides
     assert language_problem({"language": "de"}, {"language": "en-GB"}, "en") == ""  # the item's own wins
+
+
+def test_new_items_over_a_cap_are_deferred_not_lost_and_a_rotating_feed_grows_the_seen_keys_by_its_cap():
+    first = [item(n) for n in range(10, 0, -1)]
+    parsed = {"title": "Show", "language": "en", "link": "", "items": first}
+    got = read_items("https://x.org/feed", parsed, set(), 1, 3, "en", budget=5)
+    assert len(got["episodes"]) == 1 and len(got["keys"]) == 10 and got["deferred"] == 0  # the back catalogue
+    seen = set(got["keys"])
+    rotated = {**parsed, "items": [item(n, guid=f"rot-{n}-a", audio_url=f"https://x.org/a/{n}.mp3") for n in range(10)]}
+    got = read_items("https://x.org/feed", rotated, seen, 1, 3, "en", budget=5)
+    assert len(got["episodes"]) == 3 and len(got["keys"]) == 3 and got["deferred"] == 7  # per poll: 3
+    assert not got["daily_cap_reached"] and "per-poll cap" in got["skipped"][-1]["reason"]
+    got = read_items("https://x.org/feed", rotated, seen, 1, 3, "en", budget=2)
+    assert len(got["episodes"]) == 2 and len(got["keys"]) == 2 and got["daily_cap_reached"]
+    got = read_items("https://x.org/feed", rotated, seen, 1, 3, "en", budget=0)
+    assert got["episodes"] == [] and got["keys"] == [] and "daily cap" in got["skipped"][-1]["reason"]
+
+
+def test_every_text_field_of_an_item_is_capped_and_says_it_was_cut():
+    from podcast_assets.ingest.bounds import TEXT_CAPS
+
+    parsed = {"title": "Show " * 1000, "language": "en", "link": "", "items": []}
+    big = item(1, description="é" * 3_000_000, title="t" * 10_000, link="https://x.org/" + "p" * 5000)
+    rec = episode_record("https://x.org/feed", parsed, big)
+    for name in ("description", "episode_title", "podcast_title", "link"):
+        assert len(rec[name]) == TEXT_CAPS[name] and rec[name].endswith("characters in all]"), name
+    assert rec["description"].startswith("é" * 100) and "3000000 characters" in rec["description"]
+    assert len(rec["description"].encode()) < 100_000
+    long_audio = item(2, audio_url="https://x.org/" + "a" * 3000 + ".mp3")
+    got = read_items("https://x.org/feed", {**parsed, "items": [long_audio]}, {"k"}, 1, 3, "en")
+    assert got["episodes"] == [] and "audio URL is over" in got["skipped"][0]["reason"]
 
 
 def test_a_feed_item_is_an_episode_of_the_same_contract():
