@@ -31,6 +31,7 @@ class Settings:
     STORAGE_URI: str = ""
     KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
     KAFKA_BATCHING: bool = True
+    KAFKA_MAX_MESSAGE_BYTES: int = 1_000_000  # the cluster's message.max.bytes: a larger message fails alone
     MONGO_URI: str = "mongodb://127.0.0.1:27017"
     MONGO_DB: str = "podcasts"
     MONGO_RECS_DB: str = "recommendations"

@@ -141,7 +141,8 @@ def read_items(feed_url: str, parsed: dict, seen: set[str], backlog: int, most: 
     first = not seen
     fresh = candidates(parsed["items"], seen)
     limit = backlog if first else most
-    by_day = budget is not None and budget < limit  # the daily cap binds before the per-poll one
+    # the daily cap binds later polls (a first poll is bounded by its backlog, and its items are not counted)
+    by_day = not first and budget is not None and budget < limit
     chosen = fresh[:max(0, min(limit, budget) if by_day else limit)]
     episodes, skipped = [], []
     for item in chosen:

@@ -40,15 +40,12 @@ class PollResult:
                 for p in self.polls]
 
 
-def _read(recorded: str, fetch, resolve, seen: set[str], budget: int, limits: FeedLimits) -> tuple:
-    private = is_ref(recorded)
-    url = resolve(recorded)  # a private feed's URL, from the list, in this process only
-    answer = fetch(url, private=private)
-    parsed = parse_feed(answer.body or b"", url)
-    if private:
+def _items(recorded: str, url: str, body: bytes, seen: set[str], budget: int, limits: FeedLimits) -> tuple:
+    parsed = parse_feed(body, url)
+    if is_ref(recorded):  # from here on, the private feed is its reference and hashes
         parsed = private_view(feed_id_of(recorded), url, parsed, item_key)
-    return answer, parsed, read_items(recorded, parsed, seen, limits.backlog, limits.new_per_poll,
-                                      limits.language_prefix, budget)
+    return parsed, read_items(recorded, parsed, seen, limits.backlog, limits.new_per_poll, limits.language_prefix,
+                              budget)
 
 
 def poll_feeds(targets: list[str], fetch, resolve, seen: dict[str, set[str]], used: dict[str, int],
@@ -59,8 +56,10 @@ def poll_feeds(targets: list[str], fetch, resolve, seen: dict[str, set[str]], us
     for recorded in targets:
         answer = None
         try:
-            answer, parsed, got = _read(recorded, fetch, resolve, seen.get(recorded, set()),
-                                        limits.new_per_day - used.get(recorded, 0), limits)
+            url = resolve(recorded)  # a private feed's URL, from the list, in this process only
+            answer = fetch(url, private=is_ref(recorded))
+            parsed, got = _items(recorded, url, answer.body or b"", seen.get(recorded, set()),
+                                 limits.new_per_day - used.get(recorded, 0), limits)
         except (FetchError, FeedRefused, LookupError) as exc:
             reason = str(exc)
         except Exception as exc:  # what no parser foresaw is this feed's failure, not the run's

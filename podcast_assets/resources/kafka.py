@@ -45,7 +45,7 @@ class KafkaResource(dg.ConfigurableResource):
     topic_partitions: int = D.TOPIC_PARTITIONS
     # the largest message the cluster takes (its message.max.bytes; librdkafka's default): a larger one is
     # refused at once, as that message's own failure (``publish_each``)
-    max_message_bytes: int = 1_000_000
+    max_message_bytes: int = D.KAFKA_MAX_MESSAGE_BYTES
 
     def _common(self) -> dict:
         return {"bootstrap.servers": self.bootstrap_servers, "client.id": self.client_id,

@@ -43,8 +43,10 @@ def parse_chapters(text: str, duration: float | None = None) -> list[dict]:
         end = _time(c["endTime"], f"chapter {i + 1}'s endTime") if c.get("endTime") is not None else None
         if end is not None and end < start:
             raise ValueError(f"chapter {i + 1} ends before it starts")
-        if duration is not None and max(start, end or 0.0) > duration + SLACK_S:
-            raise ValueError(f"chapter {i + 1} lies past the end of the {duration:.0f} s episode")
+        if duration is not None and start > duration + SLACK_S:
+            raise ValueError(f"chapter {i + 1} starts past the end of the {duration:.0f} s episode")
+        if duration is not None and end is not None:  # a publisher's end may overrun the audio a little: cut to it
+            end = min(end, duration)
         title = " ".join(str(c.get("title") or "").split())[:MAX_TITLE]
         out.append({"start": start, "end": end, "title": title})
     return sorted(out, key=lambda c: c["start"])

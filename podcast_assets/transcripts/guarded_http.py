@@ -15,6 +15,7 @@ never carry a refused server's answer.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -156,6 +157,8 @@ def fetch(url: str, out, policy: FetchPolicy, headers: dict | None = None, answe
     """Write the body of ``url`` to the binary file ``out``; returns its size in bytes. ``headers`` are sent
     with every hop (``If-None-Match``, say); ``answered`` receives the final answer's headers. A 304 raises
     ``NotModified``."""
+    # urllib3 warns of each retry with the request's path and query: a signed or private URL's token
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     deadline = Deadline(policy.deadline_s)
     try:
         for hop in range(MAX_REDIRECTS + 1):

@@ -115,7 +115,7 @@ def test_hostile_feeds_are_refused_with_their_reasons_and_the_good_feed_still_co
     polls = DeltaTable(settings.delta_path("feed_polls")).to_pandas().drop_duplicates("feed_url", keep="last")
     sha = polls.set_index("feed_url")["sha256"].to_dict()
     # refused XML is judged (asked for again once it changes); a feed never fully read is read in full next time
-    assert sha[hostile["bomb"]] and sha[hostile["entity"]] and sha[good]
+    assert sha[hostile["bomb"]] and sha[hostile["entity"]] and sha[good], polls.to_dict("records")
     assert sha[hostile["huge"]] == sha[hostile["endless"]] == sha[metadata_service] == ""
     [check] = result.get_asset_check_evaluations()
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
@@ -134,7 +134,7 @@ def test_the_sensor_asks_with_validators_an_unchanged_feed_costs_a_304_and_no_ru
 
     def tick(cursor=None):
         ctx = dg.build_sensor_context(instance=instance, cursor=cursor,
-                                      resources={"feeds": resources["feeds"], "delta": resources["delta"]})
+                                      resources={k: resources[k] for k in ("feeds", "feed_list", "delta")})
         return sensor.evaluate_tick(ctx)
 
     assert "no feeds followed" in tick().skip_message
@@ -169,7 +169,7 @@ def test_each_feed_is_asked_when_it_is_due_and_a_feed_just_followed_at_once(sett
     assert sensor.minimum_interval_seconds == 30
     ctx = lambda cursor=None: dg.build_sensor_context(  # noqa: E731
         instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
-        resources={"feeds": resources["feeds"], "delta": resources["delta"]})
+        resources={k: resources[k] for k in ("feeds", "feed_list", "delta")})
     first = sensor.evaluate_tick(ctx())
     assert len(first.run_requests) == 1
     again = sensor.evaluate_tick(ctx(first.cursor))
@@ -193,9 +193,23 @@ def test_a_feed_that_never_ends_does_not_hold_up_the_tick_or_the_other_feeds(set
         "ops": {"feeds": {"config": {"feed_urls": [endless, good]}}}}).success
     ctx = lambda cursor=None: dg.build_sensor_context(  # noqa: E731
         instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
-        resources={"feeds": resources["feeds"], "delta": resources["delta"]})
+        resources={k: resources[k] for k in ("feeds", "feed_list", "delta")})
     sensor = feed_poll_sensor(300)
     first = sensor.evaluate_tick(ctx())
     assert first.run_requests[0].run_config["ops"]["feed_episodes"]["config"]["feed_ids"] == [feed_id(good)]
     cursor = json.loads(first.cursor)
     assert "polled" in cursor[feed_id(good)] and feed_id(endless) not in cursor  # asked again at the next tick
+
+
+def test_a_feed_that_keeps_failing_backs_off_and_one_that_recovers_is_asked_as_often_as_before():
+    import datetime as dt
+
+    from podcast_assets.ingest.sensors import MAX_BACKOFF, _due, backoff
+
+    every = dt.timedelta(seconds=300)
+    assert [backoff(every, n).total_seconds() for n in range(4)] == [300, 600, 1200, 2400]
+    assert backoff(every, 40) == MAX_BACKOFF
+    now = dt.datetime.now(dt.UTC)
+    polled = (now - dt.timedelta(seconds=700)).isoformat()
+    assert _due({"polled": polled}, now, every) and _due({"polled": polled, "fails": 1}, now, every)
+    assert not _due({"polled": polled, "fails": 2}, now, every)

@@ -133,7 +133,8 @@ def test_the_publishers_chapters_are_kept_in_the_transcript_json(transcribed):
     doc = json.loads((Path(settings.PODCAST_DATA_DIR) / "transcripts" / f"{stem}.json").read_text())
     assert doc["chapters"] == [{"start": 0.0, "end": None, "title": "Meteor showers"},
                                {"start": 11.5, "end": None, "title": "Comets"},
-                               {"start": 21.0, "end": 30.0, "title": "The planets this month"}]
+                               {"start": 21.0, "end": doc["duration"], "title": "The planets this month"}]
+    assert doc["duration"] < 30.0  # the publisher's end (30 s) overran the audio: cut to it
     others = _rows(settings)
     bread = next(str(e["id"]) for e in catalog()["episodes"] if e["feedTitle"] == "Kitchen Table Talk")
     assert json.loads((Path(settings.PODCAST_DATA_DIR) / "transcripts" / f"{others.loc[bread, 'file_stem']}.json")

@@ -23,3 +23,17 @@ def test_a_broken_chapters_file_is_one_line_reason(text, reason):
     with pytest.raises(ValueError) as err:
         parse_chapters(text)
     assert reason in str(err.value) and "\n" not in str(err.value)
+
+
+def test_chapters_lie_inside_the_episode_and_a_file_nested_deep_is_refused_in_one_line():
+    text = '{"chapters": [{"startTime": 0, "title": "a", "endTime": 65}, {"startTime": 50, "title": "b"}]}'
+    assert parse_chapters(text, 60.0) == [{"start": 0.0, "end": 60.0, "title": "a"}, {"start": 50.0, "end": None, "title": "b"}]
+    with pytest.raises(ValueError, match="starts past the end of the 40 s episode"):
+        parse_chapters(text, 40.0)
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_chapters('{"chapters": [{"startTime": 9, "endTime": 3}]}')
+    for deep in ("[" * 100_000 + "]" * 100_000, '{"chapters": ' + "[" * 40 + "]" * 40 + "}"):
+        with pytest.raises(ValueError, match="nests deeper than 32 levels"):
+            parse_chapters(deep)
+    with pytest.raises(ValueError, match="NaN is not a JSON number"):
+        parse_chapters('{"chapters": [{"startTime": NaN}]}')

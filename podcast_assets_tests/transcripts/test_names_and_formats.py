@@ -56,3 +56,19 @@ def test_wer_normalises_as_whisper_does():
     assert wer("the colour of the sky", "um the color of the sky") == 0.0
     assert wer("the cat sat on the mat", "the bat sat on the mat") == pytest.approx(1 / 6)
     assert wer("the cat sat", "the bat sat down") == pytest.approx(2 / 3)  # one substitution, one insertion
+
+
+def test_a_publisher_transcript_with_unsound_times_is_refused_with_the_first_bad_segment():
+    from podcast_assets.transcripts.formats import check_times
+    from podcast_assets.transcripts.segments import Segment
+
+    good = [Segment(0.0, 2.0, "a"), Segment(2.0, 5.5, "b")]
+    assert check_times(good, 5.0) == good  # within the slack of the decoded audio
+    for segments, reason in (([Segment(float("nan"), 2.0, "a")], "segment 1 has unusable times"),
+                             ([Segment(-5.0, -1.0, "a")], "segment 1 has unusable times"),
+                             ([Segment(3.0, 4.0, "a"), Segment(1.0, 2.0, "b")], "segment 2 starts before"),
+                             ([Segment(0.0, 90.0, "a")], "segment 1 ends past the 60 s of audio")):
+        with pytest.raises(TranscriptFormatError, match=reason):
+            check_times(segments, 60.0)
+    with pytest.raises(TranscriptFormatError, match="nests deeper"):
+        parse_podcast_json('{"segments": ' + "[" * 10_000 + "]" * 10_000 + "}")
