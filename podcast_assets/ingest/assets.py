@@ -9,10 +9,17 @@ import pandas as pd
 from podcast_assets.common import storage
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
-from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_id
+from podcast_assets.ingest.feed_items import EPISODE_COLUMNS
 from podcast_assets.ingest.feed_polling import FeedLimits, poll_feeds
 from podcast_assets.ingest.feed_tables import FEED_TABLES, record_poll, seen_keys, taken_since
-from podcast_assets.ingest.followed import feed_id_of, feed_name, recorded_url
+from podcast_assets.ingest.followed import (
+    FEED_COLUMNS,
+    RUN_CONFIG_PRIVATE,
+    feed_id_of,
+    feed_name,
+    list_rows,
+    public_only,
+)
 from podcast_assets.ingest.publishing import PUBLISHED_TABLE, publish_new_episodes, with_known_ids
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
@@ -81,8 +88,7 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
     published, refused = publish_new_episodes(kafka.publish_episodes, delta.uri(PUBLISHED_TABLE), chosen)
     for episode_id, reason in refused.items():
         context.log.warning(f"episode {episode_id}: not published, {reason}")
-    context.log.info(f"{len(chosen)} episodes from {len(feeds)} shows; published {len(published)} new to Kafka"
-                     + (f", {len(refused)} refused" if refused else ""))
+    context.log.info(f"{len(chosen)} episodes from {len(feeds)} shows; {len(published)} new to Kafka, {len(refused)} refused")
     df = pd.DataFrame(chosen)
     context.add_output_metadata({
         "dagster/row_count": len(df), "published_new": len(published), "refused": dg.MetadataValue.json(refused),
@@ -102,8 +108,6 @@ def episode_catalog(context: dg.AssetExecutionContext, episodes: pd.DataFrame) -
     return episodes
 
 
-
-
 class FeedsConfig(dg.Config):
     """Per-run override of the followed feeds (replacing the deployment's list): URLs and/or an OPML file's
     path or URL. Run config is stored with the run: a private feed is followed only from ``FEEDS``/``FEEDS_OPML``."""
@@ -114,7 +118,6 @@ class FeedsConfig(dg.Config):
 
 # the list is read at once on a new data dir and every hour after (an OPML URL may change under us)
 FEED_LIST = NEVER_MATERIALISED | dg.AutomationCondition.on_cron("0 * * * *")
-FEED_COLUMNS = ["feed_id", "feed_url", "title", "private", "source"]
 
 
 @dg.asset(group_name="ingest", kinds={"deltalake"}, automation_condition=FEED_LIST, retry_policy=TRANSIENT)
@@ -129,18 +132,13 @@ def feeds(context: dg.AssetExecutionContext, config: FeedsConfig, feed_list: Fee
     except (FetchError, OSError) as exc:
         raise dg.Failure(f"cannot read the OPML feed list: {exc}", allow_retries=False) from None
     if run_list and any(f["private"] for f in listed.feeds):
-        listed.problems.append("a private feed in run config is not followed: run config is stored with the run, "
-                               "so private feeds go in FEEDS or FEEDS_OPML")
+        listed.problems.append(RUN_CONFIG_PRIVATE)
         listed.feeds = [f for f in listed.feeds if not f["private"]]
-    rows = [{"feed_id": feed_id(f["feed_url"]), "feed_url": recorded_url(f), "title": f["title"],
-             "private": bool(f["private"]), "source": f["source"]} for f in listed.feeds]
-    kept = []
+    before = delta.pandas("feeds").to_dict("records") if listed.opml_empty else []
+    df = pd.DataFrame(list_rows(listed, before), columns=FEED_COLUMNS)
     if listed.opml_empty:  # a blip of the OPML's host must not unfollow every feed it lists
-        before = delta.pandas("feeds")
-        kept = [r for r in before.to_dict("records") if r.get("source") == "OPML"] if "source" in before else []
-        context.log.warning(f"feed list: {listed.opml_empty}; keeping the {len(kept)} feeds it listed before")
-    df = pd.DataFrame(rows + [{k: r.get(k) for k in FEED_COLUMNS} for r in kept
-                              if r["feed_url"] not in {x["feed_url"] for x in rows}], columns=FEED_COLUMNS)
+        context.log.warning(f"feed list: {listed.opml_empty}; keeping the {(df['source'] == 'OPML').sum()} feeds it "
+                            "listed before")
     for p in listed.problems:
         context.log.warning(f"feed list: {p}")
     context.log.info(f"{len(df)} feeds followed ({int(df['private'].sum())} private, {len(listed.problems)} "
@@ -170,7 +168,10 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
     ``FEED_NEW_PER_DAY`` a day."""
     followed = delta.pandas("feeds", ["feed_url"])["feed_url"].tolist()
     wanted = set(config.feed_ids)
-    targets = config.feed_urls or [u for u in followed if not wanted or feed_id_of(u) in wanted]
+    given, problems = public_only(config.feed_urls)
+    for p in problems:
+        context.log.warning(p)
+    targets = given if config.feed_urls else [u for u in followed if not wanted or feed_id_of(u) in wanted]
     limits = FeedLimits(feed_list.backlog, feed_list.new_per_poll, feed_list.new_per_day, feed_list.language_prefix)
     items_uri = delta.uri(FEED_TABLES["items"])
     got = poll_feeds(targets, feeds.feed, feed_list.private_feeds(feeds).resolve, seen_keys(items_uri),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from podcast_assets.ingest.feed_items import feed_id, feed_list
-from podcast_assets.ingest.private import feed_ref, is_ref, parse_ref
+from podcast_assets.ingest.private import feed_ref, is_ref, looks_private, parse_ref
 from podcast_assets.transcripts.address_policy import redact
 
 
@@ -35,6 +35,19 @@ def read_list(urls: str, opml: str, opml_bytes) -> FollowedList:
     return listed
 
 
+FEED_COLUMNS = ["feed_id", "feed_url", "title", "private", "source"]
+
+
+def list_rows(listed: FollowedList, before: list[dict]) -> list[dict]:
+    """The ``feeds`` table: a row per listed feed (a private one by its reference, never its URL); when the OPML
+    gave no feed at all, the rows it gave before (``before``: the table as it was) are kept."""
+    rows = [{"feed_id": feed_id(f["feed_url"]), "feed_url": recorded_url(f), "title": f["title"],
+             "private": bool(f["private"]), "source": f["source"]} for f in listed.feeds]
+    have = {r["feed_url"] for r in rows}
+    kept = [r for r in before if r.get("source") == "OPML" and r["feed_url"] not in have] if listed.opml_empty else []
+    return rows + [{k: (bool(r.get(k)) if k == "private" else r.get(k)) for k in FEED_COLUMNS} for r in kept]
+
+
 def recorded_url(feed: dict) -> str:
     """What the tables, topics and logs hold for a feed: its URL, or its reference when it is private."""
     return feed_ref(feed_id(feed["feed_url"])) if feed.get("private") else feed["feed_url"]
@@ -53,3 +66,13 @@ def feed_id_of(recorded: str) -> str:
 def feed_name(recorded: str) -> str:
     """How a message names a recorded feed: its reference, or its URL without query string or credentials."""
     return recorded if is_ref(recorded) else redact(recorded)
+
+
+RUN_CONFIG_PRIVATE = ("a private feed in run config is not read: run config is stored with the run, so private "
+                      "feeds go in FEEDS or FEEDS_OPML")
+
+
+def public_only(urls: list[str]) -> tuple[list[str], list[str]]:
+    """A run's own feed URLs without the private ones, and the one-line problem if any was left out."""
+    kept = [u for u in urls if not looks_private(u)]
+    return kept, [RUN_CONFIG_PRIVATE] if len(kept) < len(urls) else []

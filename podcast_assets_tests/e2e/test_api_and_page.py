@@ -19,6 +19,8 @@ from podcast_assets_tests.conftest import free_port
 from podcast_assets_tests.e2e.conftest import BIN, screenshot
 from podcast_assets_tests.helpers import catalog, stop_process_group
 
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
+
 PARAPHRASE = "how do I get roast potatoes crunchy rather than soft"  # the Sunday Long Table's question
 
 

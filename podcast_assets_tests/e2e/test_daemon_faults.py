@@ -37,6 +37,8 @@ from podcast_assets.resources.mongo_sink import current_version
 from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import contract_results, env_for, kafka_for, stop_process_group
 
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
+
 BIN = Path(sys.executable).parent
 FAULTS = Path(__file__).parent / "faults"
 PLAN = {  # point -> {hit number: what is killed}

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import requests
 from deltalake import DeltaTable
 from pymongo import MongoClient
@@ -19,6 +20,8 @@ from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets_tests.conftest import free_port
 from podcast_assets_tests.e2e.conftest import BIN, demo, screenshot
 from podcast_assets_tests.helpers import contract_results, freshness_states, stop_process_group
+
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
 
 ASSETS = ["trending_podcasts", "episodes", "episode_catalog", "episode_audio", "transcripts", "episode_embeddings",
           "episode_similarities", "user_events", "user_events_raw", "daily_engagement", "als_model",

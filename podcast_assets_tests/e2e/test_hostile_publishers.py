@@ -121,9 +121,15 @@ def test_hostile_publishers_cost_only_themselves_and_a_private_feed_stays_privat
         pubs.close()
     assert ("private", 200) in pubs.requests and ("media", 200) in pubs.requests  # it was read, with its tokens
 
-    hits = token_hits(pubs.tokens.values(), s, home, logs, outputs, answers)
-    counted = {where: len(found) for where, found in hits.items()}
-    assert not any(hits.values()), f"the private feed's tokens were found: {counted}; {hits}"
+    # one scan for the tokens and for a control that must be found (the public feed's host), so the scan cannot
+    # pass by looking nowhere
+    control = pubs.url("/audio/h1.mp3")
+    hits = token_hits([*pubs.tokens.values(), control], s, home, logs, outputs, answers)
+    seen = {where for where, found in hits.items() if any(control in f for f in found)}
+    assert {"instance", "delta", "mongodb", "kafka", "api"} <= seen, seen
+    leaks = {where: [f for f in found if control not in f] for where, found in hits.items()}
+    counted = {where: len(found) for where, found in leaks.items()}
+    assert not any(leaks.values()), f"the private feed's tokens were found: {counted}; {leaks}"
 
 
 def _get(url: str):

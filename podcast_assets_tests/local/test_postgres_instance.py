@@ -14,6 +14,8 @@ import pytest
 
 from podcast_assets_tests.helpers import env_for, stop_process_group
 
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
+
 BIN = Path(sys.executable).parent
 
 

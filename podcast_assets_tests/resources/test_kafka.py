@@ -29,3 +29,18 @@ def test_an_empty_topic_ends_at_zero(settings):
     topic = f"empty-{uuid.uuid4().hex[:8]}"
     kafka.ensure_topics([topic], 3)
     assert kafka.end_offsets(topic) == {0: 0, 1: 0, 2: 0}
+
+
+def test_a_message_over_the_limit_fails_alone_and_the_others_are_stored(settings):
+    import pytest
+
+    from podcast_assets.resources.kafka import KafkaUnavailable
+
+    kafka = kafka_for(settings.replace(KAFKA_MAX_MESSAGE_BYTES=20_000))
+    topic = f"limited-{uuid.uuid4().hex[:8]}"
+    kafka.ensure_topics([topic], 1)
+    refused = kafka.publish_each(topic, [("a", {"text": "small"}), ("big", {"text": "x" * 50_000}), ("b", "also small")])
+    assert list(refused) == ["big"] and "Message size too large" in refused["big"] and "\n" not in refused["big"]
+    assert sorted(r.key.decode() for r in kafka.read_range(topic, {0: (0, kafka.end_offsets(topic)[0])})) == ["a", "b"]
+    with pytest.raises(KafkaUnavailable, match="1 of 1 messages to .* refused: big"):
+        kafka.publish(topic, [("big", "x" * 50_000)])  # where every message must land, it is the run's failure

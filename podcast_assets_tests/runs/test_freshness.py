@@ -16,6 +16,8 @@ from podcast_assets.runs.freshness import WATCHED
 from podcast_assets_tests.conftest import stack_settings
 from podcast_assets_tests.helpers import env_for, freshness_states, stop_process_group
 
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
+
 BIN = Path(sys.executable).parent
 KEYS = [dg.AssetKey(name) for names in WATCHED.values() for name in names]
 WINDOW_MINUTES = 1.0

@@ -19,6 +19,8 @@ import pytest
 from podcast_assets_tests.conftest import free_port, stack_settings
 from podcast_assets_tests.helpers import env_for, stop_process_group
 
+pytestmark = pytest.mark.daemon  # runs dagster-daemon (or dagster dev) on the suite's stack
+
 BIN = Path(sys.executable).parent
 # Dagster's console log line of a transcription step starting: its run and the process executing it
 STEP_START = re.compile(r"episode_transcription_job - ([0-9a-f-]{36}) - (\d+) - transcripts - STEP_START")
