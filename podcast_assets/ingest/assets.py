@@ -9,13 +9,12 @@ import pandas as pd
 from podcast_assets.common import storage
 from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
-from podcast_assets.ingest.feed_items import EPISODE_COLUMNS
+from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_id
 from podcast_assets.ingest.feed_polling import FeedLimits, poll_feeds
 from podcast_assets.ingest.feed_tables import FEED_TABLES, record_poll, seen_keys, taken_since
 from podcast_assets.ingest.followed import (
     FEED_COLUMNS,
     RUN_CONFIG_PRIVATE,
-    feed_id_of,
     feed_name,
     list_rows,
     public_only,
@@ -83,16 +82,17 @@ def episodes(context: dg.AssetExecutionContext, config: IngestConfig, trending_p
     chosen = with_known_ids(delta.uri(PUBLISHED_TABLE), chosen)  # an episode a followed feed published first keeps that id
     for s in skipped:
         context.log.info(f"skipped show {s['title']!r}: {s['reason']}")
-    export = files.artefacts("episodes.json")
-    storage.write_text(export, json.dumps(chosen, indent=1))
     published, refused = publish_new_episodes(kafka.publish_episodes, delta.uri(PUBLISHED_TABLE), chosen)
     for episode_id, reason in refused.items():
         context.log.warning(f"episode {episode_id}: not published, {reason}")
+    chosen = [e for e in chosen if e["episode_id"] not in refused]  # never in the catalog without its message
+    export = files.artefacts("episodes.json")
+    storage.write_text(export, json.dumps(chosen, indent=1))
     context.log.info(f"{len(chosen)} episodes from {len(feeds)} shows; {len(published)} new to Kafka, {len(refused)} refused")
     df = pd.DataFrame(chosen)
     context.add_output_metadata({
         "dagster/row_count": len(df), "published_new": len(published), "refused": dg.MetadataValue.json(refused),
-        "already_published": len(chosen) - len(published) - len(refused), "skipped": len(skipped),
+        "already_published": len(chosen) - len(published), "skipped": len(skipped),
         "skipped_shows": _md(skipped), "export": str(export),
         "preview": _md(df, ["episode_id", "podcast_title", "episode_title", "duration_sec"])})
     return df
@@ -171,7 +171,7 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
     given, problems = public_only(config.feed_urls)
     for p in problems:
         context.log.warning(p)
-    targets = given if config.feed_urls else [u for u in followed if not wanted or feed_id_of(u) in wanted]
+    targets = given if config.feed_urls else [u for u in followed if not wanted or feed_id(u) in wanted]
     limits = FeedLimits(feed_list.backlog, feed_list.new_per_poll, feed_list.new_per_day, feed_list.language_prefix)
     items_uri = delta.uri(FEED_TABLES["items"])
     got = poll_feeds(targets, feeds.feed, feed_list.private_feeds(feeds).resolve, seen_keys(items_uri),

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import listparser
 
-from podcast_assets.ingest.bounds import TEXT_CAPS, URL_CAP, bounded, cut
+from podcast_assets.ingest.bounds import TEXT_CAPS, URL_CAP, bounded, cut, long_key
 from podcast_assets.ingest.identity import feed_episode_id
-from podcast_assets.ingest.private import MARK, chosen_transcript, looks_private
+from podcast_assets.ingest.private import MARK, chosen_transcript, is_ref, looks_private, parse_ref
 
 EPISODE_COLUMNS = ["episode_id", "podcast_id", "podcast_title", "episode_title", "audio_url", "enclosure_type",
                    "enclosure_length", "description", "published_at", "duration_sec", "language", "link", "feed_url",
@@ -70,11 +70,16 @@ def feed_list(body: bytes | str) -> tuple[list[dict], list[str]]:
 
 
 def feed_id(feed_url: str) -> str:
+    """A feed's id: a hash of its URL (a private feed's reference names it)."""
+    if is_ref(feed_url):
+        return parse_ref(feed_url)[0]
     return "feed-" + hashlib.blake2b(feed_url.strip().encode(), digest_size=6).hexdigest()
 
 
 def item_key(item: dict) -> str:
-    return item.get("guid") or item.get("audio_url") or ""
+    """What a feed's item is known by among its items: its guid, else its enclosure URL (a long one hashed, as
+    the guid of its record is: ``bounds.long_key``)."""
+    return long_key(item.get("guid") or item.get("audio_url") or "")
 
 
 def is_audio(item: dict) -> bool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from podcast_assets.ingest.feed_items import item_key, read_items
+from podcast_assets.ingest.feed_items import feed_id, item_key, read_items
 from podcast_assets.ingest.feed_xml import FeedRefused, parse_feed
-from podcast_assets.ingest.followed import feed_id_of, feed_name
+from podcast_assets.ingest.followed import feed_name
 from podcast_assets.ingest.private import is_ref, private_view
 from podcast_assets.transcripts.address_policy import FetchError
 
@@ -43,7 +43,7 @@ class PollResult:
 def _items(recorded: str, url: str, body: bytes, seen: set[str], budget: int, limits: FeedLimits) -> tuple:
     parsed = parse_feed(body, url)
     if is_ref(recorded):  # from here on, the private feed is its reference and hashes
-        parsed = private_view(feed_id_of(recorded), url, parsed, item_key)
+        parsed = private_view(feed_id(recorded), url, parsed, item_key)
     return parsed, read_items(recorded, parsed, seen, limits.backlog, limits.new_per_poll, limits.language_prefix,
                               budget)
 
@@ -68,13 +68,11 @@ def poll_feeds(targets: list[str], fetch, resolve, seen: dict[str, set[str]], us
             out.episodes += got["episodes"]
             out.skipped += [{**x, "feed_url": feed_name(x["feed_url"])} for x in got["skipped"]]
             out.keys += [(recorded, k, got["first"]) for k in got["keys"]]
-            # items deferred by the per-poll cap are read again at the next poll, so its validators are not kept;
-            # those over the daily cap wait for the feed to change
-            again = got["deferred"] and not got["daily_cap_reached"]
-            out.polls.append({"feed_url": recorded, "etag": "" if again else answer.etag,
-                              "last_modified": "" if again else answer.last_modified,
-                              "sha256": "" if again else answer.sha256, "items": len(parsed["items"]),
-                              "new": len(got["episodes"]), "outcome": "read",
+            # items deferred by the per-poll cap are taken at the next poll (``again``); those over the daily cap
+            # wait for the feed to change
+            out.polls.append({"feed_url": recorded, "etag": answer.etag, "last_modified": answer.last_modified,
+                              "sha256": answer.sha256, "items": len(parsed["items"]), "new": len(got["episodes"]),
+                              "outcome": "read", "again": bool(got["deferred"]) and not got["daily_cap_reached"],
                               "note": f"{got['deferred']} new items deferred" if got["deferred"] else ""})
             continue
         out.failed.append({"feed_url": feed_name(recorded), "reason": reason})

@@ -17,7 +17,8 @@ STAMP = pa.timestamp("us", "UTC")
 POLL_SCHEMA = pa.schema([
     ("feed_url", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()), ("sha256", pa.string()),
     ("items", pa.int64()), ("new", pa.int64()), ("outcome", pa.string()), ("polled_at", STAMP),
-    ("note", pa.string())])  # what went wrong with single items of a feed that was read (refused, deferred)
+    ("note", pa.string()),  # what went wrong with single items of a feed that was read (refused, deferred)
+    ("again", pa.bool_())])  # new items were deferred by the per-poll cap: read it again at the next poll
 DAY = dt.timedelta(days=1)
 
 
@@ -53,7 +54,7 @@ def record_poll(uris: dict[str, str], polls: list[dict], keys: list[tuple[str, s
             mode="append", schema_mode="merge")
     if polls:
         write_deltalake(uris["polls"], pa.Table.from_pylist(
-            [{"note": "", **p, "polled_at": now} for p in polls], POLL_SCHEMA), mode="append", schema_mode="merge")
+            [{"note": "", "again": False, **p, "polled_at": now} for p in polls], POLL_SCHEMA), mode="append", schema_mode="merge")
     if keys:
         ids = {(e["feed_url"], k): e["episode_id"] for e in episodes for k in (e.get("guid"), e.get("audio_url")) if k}
         found = [ids.get((u, k), "") for u, k, _ in keys]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from podcast_assets.ingest.feed_items import feed_id, feed_list
-from podcast_assets.ingest.private import feed_ref, is_ref, looks_private, parse_ref
+from podcast_assets.ingest.private import feed_ref, is_ref, looks_private
 from podcast_assets.transcripts.address_policy import redact
 
 
@@ -44,7 +44,9 @@ def list_rows(listed: FollowedList, before: list[dict]) -> list[dict]:
     rows = [{"feed_id": feed_id(f["feed_url"]), "feed_url": recorded_url(f), "title": f["title"],
              "private": bool(f["private"]), "source": f["source"]} for f in listed.feeds]
     have = {r["feed_url"] for r in rows}
-    kept = [r for r in before if r.get("source") == "OPML" and r["feed_url"] not in have] if listed.opml_empty else []
+    # rows written before the table said where each came from may be the OPML's: kept too
+    kept = [r for r in before if r.get("source") in ("OPML", None) and r["feed_url"] not in have] \
+        if listed.opml_empty else []
     return rows + [{k: (bool(r.get(k)) if k == "private" else r.get(k)) for k in FEED_COLUMNS} for r in kept]
 
 
@@ -56,11 +58,6 @@ def recorded_url(feed: dict) -> str:
 def private_urls(listed: FollowedList) -> dict[str, str]:
     """Feed id to URL of each private feed of the list: what a reference resolves through."""
     return {feed_id(f["feed_url"]): f["feed_url"] for f in listed.feeds if f.get("private")}
-
-
-def feed_id_of(recorded: str) -> str:
-    """The feed id of a recorded feed (a reference names it; a URL hashes to it)."""
-    return parse_ref(recorded)[0] if is_ref(recorded) else feed_id(recorded)
 
 
 def feed_name(recorded: str) -> str:

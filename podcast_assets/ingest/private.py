@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,10 +21,13 @@ from podcast_assets.ingest.episodes import best_transcript
 SCHEME = "private-feed:"
 MARK = "private:"  # FEEDS=private:https://host/feed marks a feed private; in OPML, category="private"
 FIELDS = ("audio", "transcript", "chapters")
-# a query key that names a credential (access_token, apikey, sig, auth, X-Amz-Signature...); a false
-# positive only keeps a public feed's URL out of the records, which costs nothing but display
-_SECRET_KEY = re.compile(r"token|key|auth|secret|sig|access|pass|session|credential", re.I)
-_TOKENISH = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-.~%]{8,}|[A-Za-z0-9_\-.~%]{16,}")
+# the words of a query key that name a credential (access_token, apiKey, sig, auth, X-Amz-Signature...): whole
+# words, so author=, keywords= or passage= leave a public feed public
+SECRET_WORDS = {"token", "key", "apikey", "auth", "authorization", "secret", "sig", "signature", "access",
+                "accesstoken", "authtoken", "pass", "passwd", "password", "session", "sessionid", "credential",
+                "credentials", "jwt"}
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_TOKENISH = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-~%]{6,}|[A-Za-z0-9_\-~%]{16,}")
 
 
 def looks_private(url: str) -> bool:
@@ -34,7 +38,12 @@ def looks_private(url: str) -> bool:
         return True  # unreadable: treat as secret, never echo it
     if "@" in parts.netloc:
         return True
-    return any(_SECRET_KEY.search(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return any(secret_key(k) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def secret_key(key: str) -> bool:
+    """Whether a query key names a credential: one of its words (split at ``_``, ``-`` and camelCase) does."""
+    return any(w.lower() in SECRET_WORDS for w in _WORDS.findall(key)) or key.lower() in SECRET_WORDS
 
 
 def feed_ref(feed_id: str) -> str:
@@ -66,7 +75,9 @@ def secret_parts(url: str) -> set[str]:
         return {url}
     found = {url, parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""}
     found |= {v for _, v in parse_qsl(parts.query, keep_blank_values=True) if len(v) >= 4}
-    found |= {s for s in parts.path.split("/") if _TOKENISH.fullmatch(s)}
+    # token-like path segments, and their stems (podcastparser titles an untitled item by its file's stem)
+    pieces = [p for seg in parts.path.split("/") for p in (seg, seg.split(".", 1)[0])]
+    found |= {p for p in pieces if _TOKENISH.fullmatch(p)}
     return {s for s in found if s}
 
 
@@ -84,9 +95,9 @@ def chosen_transcript(item: dict) -> tuple[str, str]:
 def private_view(feed_id: str, feed_url: str, parsed: dict, key_of) -> dict:
     """The parsed feed as it may be recorded: each item's guid its hash, its URLs references, its link dropped
     and the secrets scrubbed from its text. ``key_of(item)``: the item's key (guid, else enclosure URL)."""
-    items = []
+    items, feed_secrets = [], secret_parts(feed_url)
     for item in parsed["items"]:
-        secrets = secret_parts(feed_url)
+        secrets = set(feed_secrets)
         for url in (item.get("audio_url"), item.get("chapters_url"), *(u for u, _ in item.get("transcripts") or [])):
             secrets |= secret_parts(url or "")
         h = item_hash(key_of(item))
@@ -98,7 +109,7 @@ def private_view(feed_id: str, feed_url: str, parsed: dict, key_of) -> dict:
                       "audio_url": f"{ref}/audio" if item.get("audio_url") else "",
                       "chapters_url": f"{ref}/chapters" if item.get("chapters_url") else "",
                       "transcripts": [(f"{ref}/transcript", kind)] if kind else []})
-    return {**parsed, "link": "", "image": "", "items": items}
+    return {**parsed, "title": scrub(parsed.get("title") or "", feed_secrets), "link": "", "image": "", "items": items}
 
 
 class PrivateFeeds:
@@ -111,10 +122,12 @@ class PrivateFeeds:
         self._urls, self.read_feed, self.key_of, self.ttl_s = urls, read_feed, key_of, ttl_s
         self.urls: dict[str, str] | None = None
         self._read: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()  # a run's downloads resolve side by side: the list and a feed read once
 
     def feed_url(self, feed_id: str) -> str:
-        if self.urls is None:
-            self.urls = self._urls()
+        with self._lock:
+            if self.urls is None:
+                self.urls = self._urls()
         if feed_id not in self.urls:
             raise LookupError(f"private feed {feed_id} is no longer in FEEDS or FEEDS_OPML")
         return self.urls[feed_id]
@@ -127,10 +140,11 @@ class PrivateFeeds:
         url = self.feed_url(feed_id)
         if not h:
             return url
-        at, parsed = self._read.get(feed_id, (0.0, None))
-        if parsed is None or time.monotonic() - at > self.ttl_s:
-            parsed = self.read_feed(url)
-            self._read[feed_id] = (time.monotonic(), parsed)
+        with self._lock:
+            at, parsed = self._read.get(feed_id, (0.0, None))
+            if parsed is None or time.monotonic() - at > self.ttl_s:
+                parsed = self.read_feed(url)
+                self._read[feed_id] = (time.monotonic(), parsed)
         item = next((i for i in parsed["items"] if item_hash(self.key_of(i)) == h), None)
         if item is None:
             raise LookupError(f"private feed {feed_id} no longer lists this episode")

@@ -16,10 +16,12 @@ import json
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import dagster as dg
+import pandas as pd
 
 from podcast_assets.ingest.assets import feed_episodes
+from podcast_assets.ingest.feed_items import feed_id
 from podcast_assets.ingest.feed_tables import FEED_TABLES
-from podcast_assets.ingest.followed import feed_id_of, feed_name
+from podcast_assets.ingest.followed import feed_name
 from podcast_assets.ingest.private import is_ref
 from podcast_assets.resources.delta import DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
@@ -38,8 +40,9 @@ TICK_BUDGET_S = 40.0  # a tick ends well inside Dagster's 60 s: feeds still answ
 
 
 def held_validators(delta: DeltaTables) -> dict[str, dict]:
-    """Per feed, the ETag, Last-Modified, SHA-256 and outcome of the copy its last run read (or judged refused)."""
-    polls = delta.pandas(FEED_TABLES["polls"], ["feed_url", "etag", "last_modified", "sha256", "outcome", "polled_at"])
+    """Per feed, the last run's poll: the ETag, Last-Modified and SHA-256 of the copy it read (or judged refused),
+    its outcome, when, and whether it left new items to take at the next poll (``again``)."""
+    polls = delta.pandas(FEED_TABLES["polls"])  # whole: tables older than ``again`` lack it
     if not len(polls):
         return {}
     latest = polls.sort_values("polled_at", kind="stable").drop_duplicates("feed_url", keep="last")
@@ -65,6 +68,31 @@ def _due(entry: dict, now: dt.datetime, every: dt.timedelta) -> bool:
     return "polled" not in entry or now - dt.datetime.fromisoformat(entry["polled"]) >= backoff(every, entry.get("fails", 0))
 
 
+def judge(entry: dict, answer, last: dict, now: dt.datetime) -> str:
+    """What a poll's ``answer`` means for its feed (``failed``, ``same``, ``waiting`` for the run asked for, or
+    ``changed``), given the feed's ``last`` recorded poll; ``entry`` (the feed's cursor) keeps its failures in a row.
+    Any good answer resets them, except a feed whose last read was refused (asked less often until it changes)
+    and bytes a run was asked for that no run recorded."""
+    entry["polled"], fails = now.isoformat(), entry.get("fails", 0)
+    if isinstance(answer, Exception):
+        entry["fails"] = fails + 1
+        return "failed"
+    read = last.get("outcome", "read") == "read"
+    current = answer.body is None or answer.sha256 == last.get("sha256")  # the last run read these bytes
+    again = last.get("again") in (True,)  # numpy's True too; a row older than the column has None
+    if current and not (read and again):
+        entry["fails"] = 0 if read else fails + 1
+        return "same"
+    at = entry.get("at")
+    ran = bool(at) and last.get("polled_at") is not None and pd.Timestamp(last["polled_at"]) >= pd.Timestamp(at)
+    asked = entry.get("sha256") == answer.sha256 and not ran  # a run was asked for these bytes, none read them yet
+    if asked and now - dt.datetime.fromisoformat(at) < backoff(ASK_AGAIN, fails):
+        return "waiting"
+    entry["fails"] = fails + 1 if asked else 0
+    entry.update(sha256=answer.sha256, at=now.isoformat())
+    return "changed"
+
+
 def _resolved(private, recorded: str):
     try:
         return private.resolve(recorded)
@@ -87,7 +115,7 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
             return dg.SkipReason("no feeds followed (the feeds asset is empty or not materialised yet)")
         asked = json.loads(context.cursor or "{}")
         now = dt.datetime.now(dt.UTC)
-        due = [u for u in followed if _due(asked.get(feed_id_of(u), {}), now, every)]
+        due = [u for u in followed if _due(asked.get(feed_id(u), {}), now, every)]
         if not due:
             return dg.SkipReason(f"{len(followed)} feeds followed, none due (each is asked every {poll_seconds} s, "
                                  "later after failures)")
@@ -97,32 +125,21 @@ def feed_poll_sensor(poll_seconds: int) -> dg.SensorDefinition:
         futures = {pool.submit(_ask, feeds, urls[u], u, held.get(u)): u for u in due}
         finished, late = wait(futures, timeout=TICK_BUDGET_S)
         pool.shutdown(wait=False, cancel_futures=True)  # the late ones end at their own deadline
-        changed, same, failed, waiting = [], 0, 0, 0
+        verdicts = {"changed": [], "same": [], "failed": [], "waiting": []}
         for recorded, answer in ((futures[f], f.result()) for f in futures if f in finished):
-            entry = asked.setdefault(feed_id_of(recorded), {})
-            entry["polled"] = now.isoformat()
-            last = held.get(recorded) or {}
-            if isinstance(answer, Exception):
-                failed += 1
-                entry["fails"] = entry.get("fails", 0) + 1
+            entry = asked.setdefault(feed_id(recorded), {})
+            verdict = judge(entry, answer, held.get(recorded) or {}, now)
+            verdicts[verdict].append(feed_id(recorded))
+            if verdict == "failed":
                 context.log.warning(f"feed {feed_name(recorded)}: {answer} (failed {entry['fails']} times in a row: "
                                     f"asked again in {backoff(every, entry['fails'])})")
-            elif answer.body is None or answer.sha256 == last.get("sha256"):
-                same += 1  # a feed whose last read was refused stays refused until it changes: asked less often
-                entry["fails"] = 0 if last.get("outcome", "read") == "read" else entry.get("fails", 0) + 1
-            elif entry.get("sha256") == answer.sha256 and \
-                    now - dt.datetime.fromisoformat(entry["at"]) < backoff(ASK_AGAIN, entry.get("fails", 0)):
-                waiting += 1
-            else:
-                if entry.get("sha256") == answer.sha256:  # a run was asked for these bytes and did not record them
-                    entry["fails"] = entry.get("fails", 0) + 1
-                changed.append(feed_id_of(recorded))
-                entry.update(sha256=answer.sha256, at=now.isoformat())
+        changed = verdicts["changed"]
         # keyed by feed id: a private feed's URL (its token) stays out of the cursor the UI shows
-        ids = {feed_id_of(u) for u in followed}
+        ids = {feed_id(u) for u in followed}
         context.update_cursor(json.dumps({k: a for k, a in asked.items() if k in ids}))
-        summary = (f"{len(due)} feeds polled: {len(changed)} changed, {same} unchanged, {waiting} with a run "
-                   f"asked for already, {failed} failed" + (f", {len(late)} still answering" if late else ""))
+        summary = (f"{len(due)} feeds polled: {len(changed)} changed, {len(verdicts['same'])} unchanged, "
+                   f"{len(verdicts['waiting'])} with a run asked for already, {len(verdicts['failed'])} failed"
+                   + (f", {len(late)} still answering" if late else ""))
         if not changed:
             return dg.SkipReason(summary)
         context.log.info(summary)

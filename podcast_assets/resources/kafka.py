@@ -19,9 +19,9 @@ from podcast_assets.settings import DEFAULTS as D
 
 __all__ = ["KafkaReader", "KafkaResource", "KafkaUnavailable", "Record"]
 
-# a message the client or the broker refuses for what it is: that message's failure, not Kafka's
-REFUSED_MESSAGE = {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_MSG, KafkaError.INVALID_MSG_SIZE,
-                   KafkaError.INVALID_RECORD, KafkaError.RECORD_LIST_TOO_LARGE}
+# a message the client refuses for what it is, before sending it: that message's failure, not Kafka's. (What
+# the broker refuses after sending may be a whole batch: it fails the call, and nothing is taken as sent.)
+REFUSED_MESSAGE = {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.INVALID_MSG, KafkaError.INVALID_MSG_SIZE}
 CLIENT_LOG = logging.getLogger("podcast_assets.kafka.client")  # librdkafka's own log lines
 # a library's logger gets a NullHandler: a broker restart would otherwise print librdkafka's connection
 # errors on every console; what matters is raised as KafkaUnavailable with one clear line
@@ -144,18 +144,16 @@ class KafkaResource(dg.ConfigurableResource):
 
     def publish_each(self, topic: str, items: list[tuple[str, dict | str]], ends: dict[int, int] | None = None,
                      producer: Producer | None = None) -> dict[str, str]:
-        """``publish``, where a message refused for what it is (over the size limit, invalid) is only that
-        message's failure: the others are sent, and the refused ones returned, key to a one-line reason. Kafka
-        away or not acknowledging raises ``KafkaUnavailable``."""
+        """``publish``, where a message the client refuses for what it is (over ``max_message_bytes``, the
+        cluster's limit, or invalid) is only that message's failure: the others are sent, and the refused ones
+        returned, key to a one-line reason. Kafka away, or not acknowledging, raises ``KafkaUnavailable``."""
         producer = producer or self.producer()
         failed: list[str] = []
         refused: dict[str, str] = {}
         ends = {} if ends is None else ends
 
         def delivered(err, msg) -> None:
-            if err is not None and err.code() in REFUSED_MESSAGE:
-                refused[(msg.key() or b"").decode("utf-8", "replace")] = f"refused by Kafka: {err.str()}"
-            elif err is not None:
+            if err is not None:
                 failed.append(str(err))
             else:
                 ends[msg.partition()] = max(ends.get(msg.partition(), 0), msg.offset() + 1)
@@ -171,8 +169,9 @@ class KafkaResource(dg.ConfigurableResource):
                 except KafkaException as exc:
                     if exc.args[0].code() not in REFUSED_MESSAGE:
                         raise KafkaUnavailable(f"Kafka at {self.bootstrap_servers}: {exc.args[0].str()}") from None
-                    refused[str(key)] = (f"refused by Kafka: {exc.args[0].str()} ({len(body.encode())} bytes, "
-                                         f"over {self.max_message_bytes})")
+                    size = len(body.encode())
+                    refused[str(key)] = f"refused by Kafka: {exc.args[0].str()}" + (
+                        f" ({size} bytes, over {self.max_message_bytes})" if size > self.max_message_bytes else "")
                     break
         unsent = producer.flush(35)
         if unsent or failed:

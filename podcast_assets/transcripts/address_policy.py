@@ -87,17 +87,24 @@ def checked_addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
     return addresses
 
 
+def target(url: str, policy: FetchPolicy) -> tuple:
+    """The URL's parts, scheme, host (IDNA) and port; ``FetchError`` when it does not parse, ``Refused`` for a
+    scheme other than http and https."""
+    try:
+        parts = urlsplit(url)
+        scheme, port = parts.scheme.lower(), parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise FetchError(f"malformed URL {policy.name(url)}") from None
+    if scheme not in ("http", "https") or not host:
+        raise Refused(f"scheme {scheme or 'none'!r} (only http and https)")
+    return parts, scheme, host, port or (443 if scheme == "https" else 80)
+
+
 def address_problem(url: str, policy: FetchPolicy) -> str:
     """Why the policy would not fetch ``url`` now (its scheme, or what its host resolves to), or ``""``."""
     try:
-        parts = urlsplit(url)
-        host, port = (parts.hostname or "").encode("idna").decode("ascii"), parts.port
-    except (ValueError, UnicodeError):
-        return "a malformed URL"
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return f"scheme {parts.scheme or 'none'!r} (only http and https)"
-    try:
-        checked_addresses(host, port or (443 if parts.scheme.lower() == "https" else 80), policy)
+        checked_addresses(*target(url, policy)[2:], policy)
     except FetchError as exc:
         return str(exc)
     return ""

@@ -11,7 +11,6 @@ import dagster as dg
 
 from podcast_assets.common import storage
 from podcast_assets.common.ids import is_episode_id
-from podcast_assets.ingest.feed_xml import FeedRefused
 from podcast_assets.ingest.private import is_ref
 from podcast_assets.resources.delta import DataDir, DeltaTables
 from podcast_assets.resources.feeds import FeedFetcherResource, FeedListResource
@@ -19,7 +18,6 @@ from podcast_assets.resources.io_managers import table_schema
 from podcast_assets.resources.kafka import KafkaResource
 from podcast_assets.resources.mongo import UNAVAILABLE, MongoResource
 from podcast_assets.resources.whisper import WhisperResource
-from podcast_assets.transcripts.address_policy import FetchError, TransientFetchError
 from podcast_assets.transcripts.audio import to_wav16k
 from podcast_assets.transcripts.audio_places import AudioPlaces
 from podcast_assets.transcripts.fetch import AudioError, TransientAudioError, redact
@@ -28,7 +26,7 @@ from podcast_assets.transcripts.formats import to_podcast_json, to_vtt
 from podcast_assets.transcripts.language import NotEnglishAudio
 from podcast_assets.transcripts.messages import messages_by_id
 from podcast_assets.transcripts.outcomes import TRANSCRIPT_SCHEMA, outcome_row, outcomes_since, record
-from podcast_assets.transcripts.publisher_files import publisher_chapters, publisher_transcript
+from podcast_assets.transcripts.publisher_files import publisher_chapters, publisher_transcript, resolved
 
 episode_partitions = dg.DynamicPartitionsDefinition(name="episodes")
 
@@ -161,18 +159,6 @@ def _sweep(context: dg.AssetExecutionContext, places: AudioPlaces) -> None:
         context.log.info(f"removed audio/{name}: scratch of a process that ended without cleaning up")
 
 
-def _audio_url(ep: dict, resolve) -> str:
-    """The URL to download: the episode's, or what its private feed's reference stands for (read now, here)."""
-    try:
-        return resolve(ep["audio_url"])
-    except LookupError as exc:
-        raise AudioError(str(exc)) from None
-    except TransientFetchError as exc:
-        raise TransientAudioError(f"cannot read its private feed: {exc}") from None
-    except (FetchError, FeedRefused) as exc:
-        raise AudioError(f"cannot read its private feed: {exc}") from None
-
-
 def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, episode_id: str,
               ep: dict, resolve, deadline_s: float | None = None) -> tuple[int, float]:
     """Download (capped, atomic, within ``deadline_s`` or the feeds' deadline) and convert to WAV mono 16 kHz.
@@ -182,7 +168,10 @@ def fetch_wav(delta: DeltaTables, files: DataDir, feeds: FeedFetcherResource, ep
     raw = wav.parent / "raw" / f"{episode_id}.download"
     raw.parent.mkdir(exist_ok=True)
     try:
-        feeds.download_audio(_audio_url(ep, resolve), raw, deadline_s, private=is_ref(ep["audio_url"]))
+        url, why, transient = resolved(ep["audio_url"], resolve)
+        if url is None:
+            raise (TransientAudioError if transient else AudioError)(why)
+        feeds.download_audio(url, raw, deadline_s, private=is_ref(ep["audio_url"]))
         size = raw.stat().st_size
         return size, to_wav16k(raw, wav, feeds.max_audio_minutes)
     except AudioError as exc:
@@ -254,7 +243,8 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
     episodes loads the models once for all of them."""
     messages, keys = _messages(config), episode_keys(context)
     kept = kept_outcomes(context, delta, keys)
-    places, private = audio_places(files), feed_list.private_feeds(feeds)
+    places = audio_places(files)
+    fetching = (feeds.transcript_text, feed_list.private_feeds(feeds).resolve)  # the publisher's files
     _sweep(context, places)
     # on workers the models stay loaded for the process's next step; a run worker ends with its run anyway
     pipeline, where = whisper.kept_pipeline(context.run_id) if files.stage_audio else (whisper.pipeline(), {})
@@ -264,10 +254,9 @@ def transcripts(context: dg.AssetExecutionContext, config: EpisodeConfig, whispe
             places.remove(places.wav(episode_id))
             return kept[episode_id]
         ep = _episode(delta, mongo, episode_id, messages)
-        wav = _local_wav(context, delta, files, feeds, episode_id, ep, private.resolve)
+        wav = _local_wav(context, delta, files, feeds, episode_id, ep, fetching[1])
         # the partition's rows: the episode's one row of the status table
-        return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, (feeds.transcript_text,
-                                                                                      private.resolve), delta, files, kafka),
+        return {**_transcribe_episode(context, episode_id, ep, wav, pipeline, whisper, fetching, delta, files, kafka),
                 **where, "dagster/row_count": 1, "dagster/column_schema": table_schema(TRANSCRIPT_SCHEMA)}
 
     try:

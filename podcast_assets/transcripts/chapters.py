@@ -21,9 +21,6 @@ def _time(value, what: str) -> float:
     return float(value)
 
 
-SLACK_S = 2.0  # a publisher's times may run a little past the audio we decoded
-
-
 def parse_chapters(text: str, duration: float | None = None) -> list[dict]:
     """``start``, ``end`` (None if the file does not say) and ``title`` of each chapter, in time order; with
     ``duration``, every time lies inside the episode. Raises ``ValueError`` with the reason."""
@@ -43,7 +40,7 @@ def parse_chapters(text: str, duration: float | None = None) -> list[dict]:
         end = _time(c["endTime"], f"chapter {i + 1}'s endTime") if c.get("endTime") is not None else None
         if end is not None and end < start:
             raise ValueError(f"chapter {i + 1} ends before it starts")
-        if duration is not None and start > duration + SLACK_S:
+        if duration is not None and start > duration:
             raise ValueError(f"chapter {i + 1} starts past the end of the {duration:.0f} s episode")
         if duration is not None and end is not None:  # a publisher's end may overrun the audio a little: cut to it
             end = min(end, duration)

@@ -15,11 +15,12 @@ never carry a refused server's answer.
 
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 import threading
 import time
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlunsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -33,6 +34,7 @@ from podcast_assets.transcripts.address_policy import (
     TransientFetchError,
     checked_addresses,
     redact,
+    target,
 )
 
 MAX_REDIRECTS = 5
@@ -108,21 +110,16 @@ class DeadlineRetry(Retry):
 
 def _open(url: str, policy: FetchPolicy, deadline: Deadline, hop: int, extra: dict | None = None):
     """The response to GET ``url`` from the first checked address that answers, and its pool."""
-    try:
-        parts = urlsplit(url)
-        scheme, port = parts.scheme.lower(), parts.port
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except (ValueError, UnicodeError):
-        raise FetchError(f"malformed URL {policy.name(url)}") from None
-    if scheme not in ("http", "https") or not host:
-        raise Refused(f"scheme {scheme or 'none'!r} (only http and https)")
-    port = port or (443 if scheme == "https" else 80)
+    parts, scheme, host, port = target(url, policy)
     try:
         addresses = checked_addresses(host, port, policy)
     except Refused as exc:
         raise Refused(f"redirect to {policy.name(url)}: {exc}" if hop else str(exc)) from None
     named = f"[{host}]" if ":" in host else host
     headers = {**(extra or {}), "Host": named if parts.port is None else f"{named}:{port}", "User-Agent": USER_AGENT}
+    if parts.username is not None:  # a private feed's user:password@ (sent only to the host its URL names)
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     failure = None
     for address in addresses:

@@ -5,17 +5,25 @@ one line, and never fails it or another episode. Plain functions: the fetch and 
 from __future__ import annotations
 
 from podcast_assets.ingest.private import is_ref
-from podcast_assets.transcripts.address_policy import FetchError
+from podcast_assets.transcripts.address_policy import FetchError, TransientFetchError
 from podcast_assets.transcripts.chapters import parse_chapters
+
+
+def resolved(url: str, resolve) -> tuple[str | None, str, bool]:
+    """``url``, or what a private feed's reference stands for (its feed read again, here): the URL, or None, why
+    and whether it is worth trying again (the feed could not be reached)."""
+    try:
+        return resolve(url), "", False
+    except LookupError as exc:  # the feed left the list, or no longer lists the episode
+        return None, str(exc), False
+    except (FetchError, ValueError) as exc:  # the feed cannot be fetched now, or is refused (FeedRefused)
+        return None, f"cannot read its private feed: {exc}", isinstance(exc, TransientFetchError)
 
 
 def fetch_file(url: str, fetch_text, resolve) -> tuple[str | None, str]:
     """The file's text, or None and why. ``fetch_text(url, private=)``: the guarded GET within the caps."""
-    try:
-        real = resolve(url)
-    except (LookupError, FetchError) as exc:
-        return None, str(exc)
-    return fetch_text(real, private=is_ref(url))
+    real, why, _ = resolved(url, resolve)
+    return fetch_text(real, private=is_ref(url)) if real is not None else (None, why)
 
 
 def publisher_transcript(ep: dict, fetch_text, resolve) -> tuple[tuple[str, str] | None, str]:

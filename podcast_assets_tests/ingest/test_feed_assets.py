@@ -200,16 +200,3 @@ def test_a_feed_that_never_ends_does_not_hold_up_the_tick_or_the_other_feeds(set
     cursor = json.loads(first.cursor)
     assert "polled" in cursor[feed_id(good)] and feed_id(endless) not in cursor  # asked again at the next tick
 
-
-def test_a_feed_that_keeps_failing_backs_off_and_one_that_recovers_is_asked_as_often_as_before():
-    import datetime as dt
-
-    from podcast_assets.ingest.sensors import MAX_BACKOFF, _due, backoff
-
-    every = dt.timedelta(seconds=300)
-    assert [backoff(every, n).total_seconds() for n in range(4)] == [300, 600, 1200, 2400]
-    assert backoff(every, 40) == MAX_BACKOFF
-    now = dt.datetime.now(dt.UTC)
-    polled = (now - dt.timedelta(seconds=700)).isoformat()
-    assert _due({"polled": polled}, now, every) and _due({"polled": polled, "fails": 1}, now, every)
-    assert not _due({"polled": polled, "fails": 2}, now, every)

@@ -3,6 +3,7 @@
 from podcast_assets.ingest.feed_items import (
     episode_record,
     feed_list,
+    item_key,
     language_problem,
     new_items,
     read_items,
@@ -80,8 +81,11 @@ def test_every_text_field_of_an_item_is_capped_and_says_it_was_cut():
     parsed = {"title": "Show " * 1000, "language": "en", "link": "", "items": []}
     big = item(1, description="é" * 3_000_000, title="t" * 10_000, link="https://x.org/" + "p" * 5000)
     rec = episode_record("https://x.org/feed", parsed, big)
-    for name in ("description", "episode_title", "podcast_title", "link"):
+    for name in ("description", "episode_title", "podcast_title"):
         assert len(rec[name]) == TEXT_CAPS[name] and rec[name].endswith("characters in all]"), name
+    assert rec["link"] == ""  # a URL is dropped, never cut (a cut one points elsewhere)
+    long_guid = episode_record("https://x.org/feed", parsed, item(3, guid="g" * 5000))["guid"]
+    assert long_guid.startswith("long:") and long_guid == item_key({"guid": "g" * 5000})  # one identity
     assert rec["description"].startswith("é" * 100) and "3000000 characters" in rec["description"]
     assert len(rec["description"].encode()) < 100_000
     long_audio = item(2, audio_url="https://x.org/" + "a" * 3000 + ".mp3")

@@ -4,7 +4,6 @@ import pytest
 
 from podcast_assets.ingest.feed_items import feed_id, item_key, read_items
 from podcast_assets.ingest.followed import (
-    feed_id_of,
     feed_name,
     list_rows,
     public_only,
@@ -44,7 +43,7 @@ def test_a_private_feed_is_recorded_by_reference_and_its_tokens_are_nowhere_in_i
     assert record["feed_url"] == f"private-feed:{fid}" and record["link"] == ""
     assert parse_ref(record["audio_url"])[::2] == (fid, "audio") and is_ref(record["transcript_url"])
     assert record["guid"].startswith("private:") and "[private]" in record["description"]
-    assert feed_id_of(record["feed_url"]) == fid and feed_name(record["feed_url"]) == record["feed_url"]
+    assert feed_id(record["feed_url"]) == fid and feed_name(record["feed_url"]) == record["feed_url"]
     assert recorded_url({"feed_url": FEED, "private": True}) == f"private-feed:{fid}"
 
 

@@ -45,6 +45,9 @@ def publisher(forbidden: str):
             path = self.path.split("?", 1)[0]
             if path == "/ok.mp3":
                 return self._send(200, REAL_MP3.read_bytes(), {"Content-Type": "audio/mpeg"})
+            if path.startswith("/members/"):  # a private feed's host: user:password@ in its URL, as Basic
+                ok = self.headers.get("Authorization") == "Basic bWVtYmVyOnMzY3JldCBwdw=="  # member:s3cret pw
+                return self._send(200, b"<rss/>") if ok else self._send(401, b"", {"WWW-Authenticate": "Basic"})
             if path == "/long.mp3":  # the same clip four times over: valid MP3, four times as long
                 return self._send(200, REAL_MP3.read_bytes() * 4, {"Content-Type": "audio/mpeg"})
             if path == "/redirect-to-loopback.mp3":

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from podcast_assets.transcripts.address_policy import FetchPolicy, non_public, redact
+from podcast_assets.transcripts.address_policy import FetchError, FetchPolicy, non_public, redact
 from podcast_assets.transcripts.audio import to_wav16k
 from podcast_assets.transcripts.fetch import AudioError, download, fetch_text
 from podcast_assets_tests.transcripts.hostile import Servers
@@ -105,6 +105,19 @@ def test_messages_never_carry_query_strings_or_credentials(settings, tmp_path):
                  FetchPolicy(max_bytes=1000, deadline_s=10, any_address=True))
     assert "dead audio URL" in str(err.value) and "HTTP 404" in str(err.value) and "s3cret" not in str(err.value)
     assert redact("https://user:pw@cdn.example/a.mp3?sig=s3cret#t") == "https://cdn.example/a.mp3?…"
+
+
+def test_a_url_with_userinfo_is_sent_as_basic_auth_and_a_private_one_is_named_by_its_host(servers):
+    import io
+
+    from podcast_assets.transcripts.guarded_http import fetch
+
+    body = io.BytesIO()
+    fetch(f"http://member:s3cret%20pw@{servers.allowed}/members/feed.xml", body, policy(servers))
+    assert body.getvalue() == b"<rss/>"
+    with pytest.raises(FetchError) as err:
+        fetch(f"http://{servers.allowed}/members/tkPath123abc/feed.xml?token=tkQ", io.BytesIO(), policy(servers, private=True))
+    assert str(err.value) == f"dead URL http://{servers.allowed}/… (private): HTTP 401"
 
 
 def test_address_kinds():
