@@ -24,8 +24,9 @@ def token() -> str:
     return "tk" + secrets.token_hex(12)  # letters and digits, found nowhere by chance
 
 
-def _item(guid: str, title: str, audio: str, when: int, description: str = "", extra: str = "") -> str:
-    return (f"<item><title>{escape(title)}</title><guid isPermaLink=\"false\">{escape(guid)}</guid>"
+def _item(guid: str, title: str | None, audio: str, when: int, description: str = "", extra: str = "") -> str:
+    named = f"<title>{escape(title)}</title>" if title is not None else ""  # untitled: named by its file
+    return (f"<item>{named}<guid isPermaLink=\"false\">{escape(guid)}</guid>"
             f"<pubDate>{formatdate(when, usegmt=True)}</pubDate><description>{escape(description)}</description>"
             f"<enclosure url={quoteattr(audio)} length=\"100000\" type=\"audio/mpeg\"/>{extra}</item>")
 
@@ -40,7 +41,7 @@ class Publishers:
 
     def __init__(self, when: int):
         self.when, self.rotations, self.opml_empty, self.requests = when, 0, False, []
-        self.tokens = {"path": token(), "query": token(), "enclosure": token(), "signature": token()}
+        self.tokens = {"path": token(), "query": token(), "enclosure": token(), "signature": token(), "file": token()}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
@@ -82,6 +83,7 @@ class Publishers:
             _item("pp-private-0001", "For patrons: the bread episode", self._private_media("p1.mp3"), self.when),
             _item("pp-private-0002", "For patrons: the budget episode", self._private_media("p2.mp3"), self.when - 60,
                   extra=f"<podcast:chapters url={quoteattr(chapters)} type=\"application/json+chapters\"/>"),
+            _item("pp-private-0003", None, self._private_media(f"{self.tokens['file']}.mp3"), self.when - 120),
         ])
 
     def opml(self) -> bytes:
@@ -120,7 +122,8 @@ class Publishers:
                 return 200, json.dumps({"version": "1.2.0", "chapters": [
                     {"startTime": 0, "title": "Opening"}, {"startTime": 10, "title": "The budget"}]}).encode(), \
                     "application/json+chapters"
-            return 200, AUDIO["920005-41000041" if name == "p1.mp3" else "920009-41000081"].read_bytes(), "audio/mpeg"
+            audio = {"p1.mp3": "920005-41000041", "p2.mp3": "920009-41000081"}.get(name, "920013-41000121")
+            return 200, AUDIO[audio].read_bytes(), "audio/mpeg"
         return 404, b"", ""
 
     def _handler(self):

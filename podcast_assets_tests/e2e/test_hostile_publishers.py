@@ -1,7 +1,8 @@
 """Hostile publishers beside honest ones, through the bare daemon (nobody clicks): one feed mixes honest items with
 a multi-megabyte description, chapters nested 100,000 deep, a transcript with NaN and negative times and an item
 over the broker's message limit; another rotates its guids and enclosure paths on every read; a private feed
-carries tokens in its path, its query and its enclosures; the OPML list comes back empty. Each bad thing costs only
+carries tokens in its path, its query and its enclosures (one untitled, so named by its file: a token too); the OPML
+list comes back empty. Each bad thing costs only
 itself, and the tokens are found nowhere the product writes or answers."""
 
 import json
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.daemon
 
 HONEST = {"hh-honest-0001": "h1", "hh-long-description-0002": "h2", "hh-deep-chapters-0003": "h3",
           "hh-nan-transcript-0004": "h4"}
-PRIVATE = {"pp-private-0001": "p1", "pp-private-0002": "p2"}
+PRIVATE = {"pp-private-0001": "p1", "pp-private-0002": "p2", "pp-private-0003": "p3"}  # p3 untitled
 REFUSED = feed_episode_id("hh-refused-by-kafka-0005", "")
 
 
