@@ -1,5 +1,5 @@
-"""Listener accounts: a name, a password hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``, never stored or
-logged in clear) and the token of the listener's private feed. They live in MongoDB (``<database>.accounts``, one
+"""Listener accounts: a name and a password hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``, never stored or
+logged in clear). They live in MongoDB (``<database>.accounts``, one
 document per name), so several ``podcast-assets serve`` processes share them. Plain: takes a pymongo collection.
 """
 
@@ -44,7 +44,7 @@ def _check_password(password: str) -> str:
 def add(accounts, name: str, password: str) -> None:
     """A new account (``AccountError`` if the name is taken or unusable)."""
     doc = {"_id": check_name(name), "password": _HASHER.hash(_check_password(password)),
-           "feed_token": secrets.token_urlsafe(24), "created_at": dt.datetime.now(dt.UTC)}
+           "created_at": dt.datetime.now(dt.UTC)}
     try:
         accounts.insert_one(doc)
     except DuplicateKeyError:
@@ -71,19 +71,5 @@ def verify(accounts, name: str, password: str) -> bool:
         return False
     if _HASHER.check_needs_rehash(doc["password"]):  # the library's parameters moved on: keep up with them
         accounts.update_one({"_id": name}, {"$set": {"password": _HASHER.hash(password)}})
-    return doc is not None
+    return True
 
-
-def feed_token(accounts, name: str, rotate: bool = False) -> str:
-    """The token of the account's private feed; ``rotate``: a new one (the old URL stops working)."""
-    if rotate:
-        accounts.update_one({"_id": check_name(name)}, {"$set": {"feed_token": secrets.token_urlsafe(24)}})
-    doc = accounts.find_one({"_id": check_name(name)}, {"feed_token": 1})
-    if doc is None:
-        raise AccountError(f"no user {name}")
-    return doc["feed_token"]
-
-
-def feed_url(base_url: str, name: str, token: str) -> str:
-    """The listener's private feed: whoever holds the URL can read it, so it says nothing but the token."""
-    return f"{base_url.rstrip('/')}/users/{name}/feed/{token}.xml"
