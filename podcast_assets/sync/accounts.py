@@ -1,6 +1,6 @@
-"""Listener accounts: a name and a password hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``, never stored or
-logged in clear). They live in MongoDB (``<database>.accounts``, one
-document per name), so several ``podcast-assets serve`` processes share them. Plain: takes a pymongo collection.
+"""Listener accounts: a name and a password hashed with argon2id (``argon2-cffi``'s ``PasswordHasher``; never stored
+or logged in clear). They live in MongoDB (``<database>.accounts``, one document per name), so several
+``podcast-assets serve`` processes will share them. Plain: takes a pymongo collection.
 """
 
 from __future__ import annotations
