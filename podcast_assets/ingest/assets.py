@@ -11,7 +11,7 @@ from podcast_assets.common.previews import markdown_preview
 from podcast_assets.ingest.episodes import feed_rows, select_episodes, split_by_language
 from podcast_assets.ingest.feed_items import EPISODE_COLUMNS, feed_id
 from podcast_assets.ingest.feed_polling import FeedLimits, poll_feeds
-from podcast_assets.ingest.feed_tables import FEED_TABLES, record_poll, seen_keys, taken_since
+from podcast_assets.ingest.feed_tables import FEED_TABLES, record_poll, seen_items
 from podcast_assets.ingest.followed import (
     FEED_COLUMNS,
     RUN_CONFIG_PRIVATE,
@@ -173,9 +173,9 @@ def feed_episodes(context: dg.AssetExecutionContext, config: FeedPollConfig, fee
         context.log.warning(p)
     targets = given if config.feed_urls else [u for u in followed if not wanted or feed_id(u) in wanted]
     limits = FeedLimits(feed_list.backlog, feed_list.new_per_poll, feed_list.new_per_day, feed_list.language_prefix)
-    items_uri = delta.uri(FEED_TABLES["items"])
-    got = poll_feeds(targets, feeds.feed, feed_list.private_feeds(feeds).resolve, seen_keys(items_uri),
-                     taken_since(items_uri, dt.datetime.now(dt.UTC) - dt.timedelta(days=1)), limits, context.log.warning)
+    seen, used = seen_items(delta.uri(FEED_TABLES["items"]), dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    got = poll_feeds(targets, feeds.feed, feed_list.private_feeds(feeds).resolve, seen, used, limits,
+                     context.log.warning)
     episodes = with_known_ids(delta.uri(PUBLISHED_TABLE), got.episodes)
     sent, refused = publish_new_episodes(kafka.publish_episodes, delta.uri(PUBLISHED_TABLE), episodes)
     new = set(sent)

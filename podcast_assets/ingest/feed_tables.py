@@ -19,26 +19,22 @@ POLL_SCHEMA = pa.schema([
     ("items", pa.int64()), ("new", pa.int64()), ("outcome", pa.string()), ("polled_at", STAMP),
     ("note", pa.string()),  # what went wrong with single items of a feed that was read (refused, deferred)
     ("again", pa.bool_())])  # new items were deferred by the per-poll cap: read it again at the next poll
-DAY = dt.timedelta(days=1)
 
 
-def _rows(table_uri: str) -> pd.DataFrame:
-    return DeltaTable(table_uri).to_pandas() if DeltaTable.is_deltatable(table_uri) else pd.DataFrame()
-
-
-def seen_keys(items_uri: str) -> dict[str, set[str]]:
-    items = _rows(items_uri)
-    return items.groupby("feed_url")["item_key"].agg(set).to_dict() if len(items) else {}
-
-
-def taken_since(items_uri: str, since: dt.datetime) -> dict[str, int]:
-    """Per feed, the items its later polls took since ``since`` (a first poll's back catalogue not counted):
-    what its daily cap has spent. Rows older than the ``first_poll`` column count as the back catalogue."""
-    items = _rows(items_uri)
-    if not len(items) or "first_poll" not in items:
-        return {}
+def seen_items(items_uri: str, since: dt.datetime) -> tuple[dict[str, set[str]], dict[str, int]]:
+    """Per feed, the item keys seen, and the items its later polls took since ``since`` (a first poll's back
+    catalogue not counted): what its daily cap has spent. Rows older than the ``first_poll`` column count as the
+    back catalogue. One read of the table for both."""
+    if not DeltaTable.is_deltatable(items_uri):
+        return {}, {}
+    items = DeltaTable(items_uri).to_pandas()
+    if not len(items):
+        return {}, {}
+    seen = items.groupby("feed_url")["item_key"].agg(set).to_dict()
+    if "first_poll" not in items:
+        return seen, {}
     recent = items[(items["seen_at"] >= pd.Timestamp(since)) & ~items["first_poll"].fillna(True).astype(bool)]
-    return recent.groupby("feed_url").size().to_dict()
+    return seen, recent.groupby("feed_url").size().to_dict()
 
 
 def record_poll(uris: dict[str, str], polls: list[dict], keys: list[tuple[str, str, bool]], episodes: list[dict],

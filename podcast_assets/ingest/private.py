@@ -20,7 +20,6 @@ from podcast_assets.ingest.episodes import best_transcript
 
 SCHEME = "private-feed:"
 MARK = "private:"  # FEEDS=private:https://host/feed marks a feed private; in OPML, category="private"
-FIELDS = ("audio", "transcript", "chapters")
 # the words of a query key that name a credential (access_token, apiKey, sig, auth, X-Amz-Signature...): whole
 # words, so author=, keywords= or passage= leave a public feed public
 SECRET_WORDS = {"token", "key", "apikey", "auth", "authorization", "secret", "sig", "signature", "access",
